@@ -1,0 +1,70 @@
+# Developer entry points. Every target gets uv itself when it is not installed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --locked
+export ENVIRONMENT ?= local
+# XDG_RUNTIME_DIR is unset in containers and CI; the embedded PostgreSQL warns without it.
+export XDG_RUNTIME_DIR ?= /tmp
+
+MODE ?= quick
+ROWS ?= 10000
+
+.PHONY: help install run seed token test check smoke orm models view-models orm-check migrate bench openapi openapi-check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	@echo "uv not found: installing it into .tools/"
+	@(python3 -m venv .tools && .tools/bin/python -m pip install -q uv) 2>/dev/null \
+		|| (rm -rf .tools && python3 scripts/get_uv.py .tools/bin)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+install: .venv/.synced ## Create .venv with the locked dependencies
+
+run: install ## Serve the API with reload on 127.0.0.1:8000 (embedded database when DATABASE_URL is unset)
+	$(RUN) python -m scripts.dev
+
+seed: install ## Insert demo data into DATABASE_URL (or the embedded dev database) once
+	$(RUN) python -m scripts.dev --seed-only
+
+token: install ## Print a bearer token signed with SECRET_KEY
+	@$(RUN) python -m scripts.token
+
+test: install ## Run the tests on a throwaway PostgreSQL (MODE=full adds coverage, fail under 90%)
+ifeq ($(MODE),full)
+	$(RUN) pytest --cov=app --cov=scripts --cov-report=term-missing:skip-covered --cov-fail-under=90
+else
+	$(RUN) pytest
+endif
+
+check: install ## Types and lint: pyright, ruff check --fix, ruff check, ruff format --check
+	$(RUN) pyright
+	$(RUN) ruff check --fix
+	$(RUN) ruff check
+	$(RUN) ruff format --check
+
+smoke: install ## Import the app and build its OpenAPI document
+	$(RUN) python -c "from app.main import app; d = app.openapi(); print(len(d['paths']), 'paths')"
+
+orm: models view-models ## Regenerate app/models.py and app/view_tables.py from DATABASE_URL
+
+models: install ## Regenerate app/models.py (tables) from DATABASE_URL
+	$(RUN) python -m scripts.generate_models tables
+
+view-models: install ## Regenerate app/view_tables.py (views) from DATABASE_URL
+	$(RUN) python -m scripts.generate_models views
+
+orm-check: install ## Replay PRISMA_MIGRATIONS on a throwaway database and diff the generated files
+	$(RUN) python -m scripts.orm_check
+
+migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
+	$(RUN) python -m scripts.prisma_migrate
+
+clean: ## Remove the virtualenv, caches and local data
+	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules
