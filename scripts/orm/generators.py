@@ -1,0 +1,639 @@
+"""sqlacodegen generators that make Prisma-faithful SQLModel code.
+
+The database says what exists (tables, columns, types, constraints); Prisma's DMMF says
+what things are called and what Prisma's client does that the database does not
+(ids, `@updatedAt`, relation names and cardinality). Without a DMMF the generators fall
+back to sqlacodegen's naming and record what they could not know in `notes`.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlacodegen.generators import SQLModelGenerator, TablesGenerator
+from sqlacodegen.models import (
+    ColumnAttribute,
+    Model,
+    ModelClass,
+    RelationshipAttribute,
+    RelationshipType,
+)
+from sqlacodegen.utils import get_column_names, get_common_fk_constraints, render_callable
+from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import MetaData
+from sqlalchemy.types import TypeEngine
+from sqlmodel import SQLModel
+
+from app.prisma_defaults import PrismaDateTime
+from scripts.orm.dmmf import Datamodel, PrismaField, PrismaModel
+from scripts.orm.prisma_values import PythonDefault, UnmappableDefault, python_default
+
+PRISMA_BOOKKEEPING = "_prisma_migrations"
+# Attribute names SQLModel/pydantic/SQLAlchemy use themselves on every model class.
+RESERVED_ATTRIBUTES = frozenset(dir(SQLModel)) | {"metadata", "registry"}
+
+
+class MappingError(RuntimeError):
+    """The database and the Prisma schema disagree, or a construct cannot be mapped."""
+
+
+def safe_attribute(name: str) -> str:
+    """A Prisma field name usable as a model attribute (`metadata` -> `metadata_`)."""
+    if keyword.iskeyword(name) or name in RESERVED_ATTRIBUTES:
+        return name + "_"
+    return name
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
+
+
+class _PrismaNaming:
+    """Enum handling shared by both generators (mixed into sqlacodegen's classes)."""
+
+    datamodel: Datamodel | None
+    notes: list[str]
+    enum_values: dict[str, list[str]]
+
+    def _enum_name_to_class_name(self, enum_name: str) -> str:
+        if self.datamodel is not None:
+            prisma_enum = self.datamodel.enum_for_type(enum_name)
+            if prisma_enum is not None:
+                return prisma_enum.name
+            self.notes.append(f"enum type {enum_name!r} is not in the Prisma schema")
+        return _pascal(enum_name)
+
+    def _enum_members(self, class_name: str, values: list[str]) -> list[tuple[str, str]]:
+        prisma_enum = None
+        if self.datamodel is not None:
+            prisma_enum = next((e for e in self.datamodel.enums if e.name == class_name), None)
+        if prisma_enum is None:
+            return [(_member_from_value(v), v) for v in values]
+        by_value = {v.db_value: v.name for v in prisma_enum.values}
+        unknown = [v for v in values if v not in by_value]
+        missing = [v for v in by_value if v not in values]
+        if unknown or missing:
+            raise MappingError(
+                f"enum {class_name} ({prisma_enum.db_type}) differs between the database "
+                f"and the Prisma schema: only in the database {unknown}, only in the "
+                f"schema {missing}. Apply the pending migrations or update the schema."
+            )
+        return [(by_value[v], v) for v in values]
+
+    def render_enum_classes(self) -> str:
+        if not self.enum_values:
+            return ""
+        self.add_module_import("enum")  # type: ignore[attr-defined]
+        order = [e.name for e in self.datamodel.enums] if self.datamodel else []
+        names = sorted(
+            self.enum_values, key=lambda n: (order.index(n) if n in order else len(order), n)
+        )
+        rendered = []
+        for name in names:
+            members = "\n".join(
+                f"    {member} = {value!r}"
+                for member, value in self._enum_members(name, self.enum_values[name])
+            )
+            rendered.append(f"class {name}(enum.StrEnum):\n{members}")
+        return "\n\n\n".join(rendered)
+
+
+def _member_from_value(value: str) -> str:
+    member = "".join(c if c.isalnum() else "_" for c in value).upper() or "EMPTY"
+    if member[0].isdigit():
+        member = "_" + member
+    return member + "_" if keyword.iskeyword(member) else member
+
+
+class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
+    """Tables as SQLModel classes named and behaving as Prisma's client sees them."""
+
+    def __init__(
+        self,
+        metadata: MetaData,
+        bind: Connection | Engine,
+        options: Sequence[str],
+        *,
+        datamodel: Datamodel | None,
+    ) -> None:
+        super().__init__(metadata, bind, [*options, "nojoined"])
+        self.datamodel = datamodel
+        self.notes: list[str] = []
+        self._fields: dict[tuple[str, str], PrismaField] = {}  # (table, column) -> field
+        self._prisma_models: dict[str, PrismaModel] = {}  # table -> model
+        self._relation_fields: dict[int, PrismaField] = {}  # id(relationship) -> field
+        self._defaults: dict[tuple[str, str], PythonDefault] = {}
+        self._column_extras: dict[str, str] = {}
+        self.migration: str | None = None
+
+    # -- what to generate ---------------------------------------------------------------
+
+    def should_ignore_table(self, table: Table) -> bool:
+        return table.name == PRISMA_BOOKKEEPING or super().should_ignore_table(table)
+
+    def fix_column_types(self, table: Table) -> None:
+        super().fix_column_types(table)
+        prisma_model = self.datamodel.model_for_table(table.name) if self.datamodel else None
+        if prisma_model is not None:
+            self._prisma_models[table.name] = prisma_model
+            fields = prisma_model.scalar_by_column()
+            for column in table.columns:
+                field = fields.get(column.name)
+                if field is None:
+                    self.notes.append(
+                        f"{table.name}.{column.name} is not a field of Prisma model "
+                        f"{prisma_model.name} (Unsupported type?): named after the column"
+                    )
+                    continue
+                self._fields[(table.name, column.name)] = field
+            known = {c.name for c in table.columns}
+            for column_name, field in fields.items():
+                if column_name not in known:
+                    raise MappingError(
+                        f"{prisma_model.name}.{field.name} has no column {table.name}."
+                        f"{column_name} in the database: apply the pending migrations"
+                    )
+        for column in table.columns:
+            column.type = self._prisma_type(column, self._fields.get((table.name, column.name)))
+
+    def _prisma_type(self, column: Column[Any], field: PrismaField | None) -> TypeEngine[Any]:
+        column_type = column.type
+        if isinstance(column_type, JSONB):
+            return JSONB(none_as_null=True)
+        if isinstance(column_type, JSON):
+            return JSON(none_as_null=True)
+        if isinstance(column_type, TIMESTAMP) and not column_type.timezone:
+            return PrismaDateTime(column_type.precision if column_type.precision is not None else 6)
+        if isinstance(column_type, Uuid) and field is not None and field.type == "String":
+            return Uuid(as_uuid=False)
+        return column_type
+
+    def generate_models(self) -> list[Model]:
+        if self.datamodel is None:
+            self.notes.append(
+                "no Prisma schema: names come from the database; client-side defaults "
+                "(cuid/uuid/@updatedAt) and relation names are unknown, so inserts must "
+                "set those columns"
+            )
+            return super().generate_models()
+        datamodel = self.datamodel
+        models: dict[str, Model] = {}
+        links: list[Model] = []
+        for table in self.metadata.sorted_tables:
+            if table.name not in self._prisma_models and self._implicit_relation(table):
+                link = Model(table)
+                links.append(link)
+                models[table.name] = link
+                continue
+            if table.name not in self._prisma_models:
+                self.notes.append(f"table {table.name!r} is not in the Prisma schema")
+            if not table.primary_key.columns:
+                self.notes.append(f"table {table.name!r} has no primary key: a plain Table")
+                models[table.name] = Model(table)
+                continue
+            model = ModelClass(table)
+            model.columns = [ColumnAttribute(model, column) for column in table.columns]
+            models[table.name] = model
+
+        for table_name, prisma_model in self._prisma_models.items():
+            source = models.get(table_name)
+            if isinstance(source, ModelClass):
+                for field in prisma_model.relation_fields():
+                    if field.relation_from_fields:
+                        self._add_relation(source, prisma_model, field, models)
+        for link in links:
+            self._add_implicit_many_to_many(link, models)
+
+        order = {m.table: i for i, m in enumerate(datamodel.models)}
+        ordered = sorted(
+            models.values(),
+            key=lambda m: (
+                not isinstance(m, ModelClass),
+                order.get(m.table.name, len(order)),
+                m.table.name,
+            ),
+        )
+        self.collect_imports(ordered)
+        global_names = {name for names in self.imports.values() for name in names}
+        for model in ordered:
+            self.generate_model_name(model, global_names)
+            global_names.add(model.name)
+        return ordered
+
+    def _implicit_relation(self, table: Table) -> bool:
+        """`_AToB(A, B)`: the table Prisma makes for an implicit many-to-many relation."""
+        return (
+            table.name.startswith("_")
+            and {c.name for c in table.columns} == {"A", "B"}
+            and len(table.foreign_key_constraints) == 2
+        )
+
+    def _model_for(self, name: str, models: Mapping[str, Model]) -> tuple[PrismaModel, ModelClass]:
+        assert self.datamodel is not None
+        prisma_model = self.datamodel.model(name)
+        model = models.get(prisma_model.table)
+        if not isinstance(model, ModelClass):
+            raise MappingError(f"table {prisma_model.table!r} of Prisma model {name} is missing")
+        return prisma_model, model
+
+    def _add_relation(
+        self,
+        source: ModelClass,
+        prisma_model: PrismaModel,
+        field: PrismaField,
+        models: Mapping[str, Model],
+    ) -> None:
+        by_name = {f.name: f for f in prisma_model.fields}
+        columns = [by_name[name].column for name in field.relation_from_fields]
+        target_prisma, target = self._model_for(field.type, models)
+        constraint = next(
+            (
+                c
+                for c in source.table.foreign_key_constraints
+                if get_column_names(c) == columns and c.referred_table is target.table
+            ),
+            None,
+        )
+        if constraint is None:
+            raise MappingError(
+                f"relation {prisma_model.name}.{field.name} ({', '.join(columns)}) has no "
+                f"foreign key to {target.table.name!r} in the database (relationMode "
+                "'prisma' is not supported)"
+            )
+        back = next(
+            f
+            for f in target_prisma.relation_fields()
+            if f.relation_name == field.relation_name
+            and f.type == prisma_model.name
+            and f.name != field.name
+            and not f.relation_from_fields
+        )
+        one_to_one = not back.is_list
+        forward = RelationshipAttribute(
+            RelationshipType.ONE_TO_ONE if one_to_one else RelationshipType.MANY_TO_ONE,
+            source,
+            target,
+            constraint,
+        )
+        reverse = RelationshipAttribute(
+            RelationshipType.ONE_TO_ONE if one_to_one else RelationshipType.ONE_TO_MANY,
+            target,
+            source,
+            constraint,
+            backref=forward,
+        )
+        forward.backref = reverse
+        if source is target:
+            forward.remote_side = [
+                source.get_column_attribute(element.column.name) for element in constraint.elements
+            ]
+            reverse.remote_side = [source.get_column_attribute(name) for name in columns]
+        if len(get_common_fk_constraints(source.table, target.table)) > 1:
+            keys = [source.get_column_attribute(name) for name in columns]
+            forward.foreign_keys = keys
+            reverse.foreign_keys = keys
+        self._relation_fields[id(forward)] = field
+        self._relation_fields[id(reverse)] = back
+        source.relationships.append(forward)
+        target.relationships.append(reverse)
+
+    def _add_implicit_many_to_many(self, link: Model, models: Mapping[str, Model]) -> None:
+        assert self.datamodel is not None
+        relation_name = link.table.name[1:]
+        fields = [
+            (prisma_model, field)
+            for prisma_model in self.datamodel.models
+            for field in prisma_model.relation_fields()
+            if field.relation_name == relation_name and field.is_list
+        ]
+        if len(fields) != 2:
+            self.notes.append(f"table {link.table.name!r} matches no implicit Prisma relation")
+            return
+        by_column = {get_column_names(c)[0]: c for c in link.table.foreign_key_constraints}
+        # Prisma: column A points to the model whose name sorts first; in a
+        # self-relation, the field whose name sorts first reads its peers from A.
+        (model_a, field_a), (model_b, field_b) = sorted(
+            fields, key=lambda pair: (pair[0].name, pair[1].name)
+        )
+        side_a = self._model_for(model_a.name, models)[1]
+        side_b = self._model_for(model_b.name, models)[1]
+        to_b = RelationshipAttribute(
+            RelationshipType.MANY_TO_MANY, side_a, side_b, by_column["B"], link
+        )
+        to_a = RelationshipAttribute(
+            RelationshipType.MANY_TO_MANY, side_b, side_a, by_column["A"], link, to_b
+        )
+        to_b.backref = to_a
+        if side_a is side_b:
+            key = side_a.table.primary_key.columns[0].name
+            to_b.primaryjoin = [(side_a, key, link, "B")]
+            to_b.secondaryjoin = [(side_a, key, link, "A")]
+            to_a.primaryjoin = [(side_a, key, link, "A")]
+            to_a.secondaryjoin = [(side_a, key, link, "B")]
+        self._relation_fields[id(to_b)] = field_a
+        self._relation_fields[id(to_a)] = field_b
+        side_a.relationships.append(to_b)
+        side_b.relationships.append(to_a)
+
+    # -- names --------------------------------------------------------------------------
+
+    def generate_model_name(self, model: Model, global_names: set[str]) -> None:
+        prisma_model = self._prisma_models.get(model.table.name)
+        if prisma_model is None or not isinstance(model, ModelClass):
+            super().generate_model_name(model, global_names)
+            if not isinstance(model, ModelClass) and model.name.startswith("t_"):
+                model.name = self.find_free_name(
+                    model.table.name.lstrip("_") + "_table", global_names
+                )
+            return
+        model.name = prisma_model.name
+        if model.name in global_names:
+            raise MappingError(
+                f"model name {model.name} clashes with an import of the generated code"
+            )
+        local_names: set[str] = set()
+        for column_attr in model.columns:
+            self.generate_column_attr_name(column_attr, global_names, local_names)
+            local_names.add(column_attr.name)
+        for relationship in model.relationships:
+            self.generate_relationship_name(relationship, global_names, local_names)
+            local_names.add(relationship.name)
+
+    def generate_column_attr_name(
+        self, column_attr: ColumnAttribute, global_names: set[str], local_names: set[str]
+    ) -> None:
+        field = self._fields.get((column_attr.model.table.name, column_attr.column.name))
+        if field is None:
+            super().generate_column_attr_name(column_attr, global_names, local_names)
+            return
+        column_attr.name = safe_attribute(field.name)
+        if column_attr.name != field.name:
+            self.notes.append(
+                f"{column_attr.model.table.name}.{field.name} is attribute "
+                f"{column_attr.name!r} (the name is reserved on model classes)"
+            )
+
+    def generate_relationship_name(
+        self, relationship: RelationshipAttribute, global_names: set[str], local_names: set[str]
+    ) -> None:
+        field = self._relation_fields.get(id(relationship))
+        if field is None:
+            super().generate_relationship_name(relationship, global_names, local_names)
+            return
+        relationship.name = safe_attribute(field.name)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def render_module_variables(self, models: list[Model]) -> str:
+        return "\n".join(
+            filter(
+                None, [_migration_constant(self.migration), super().render_module_variables(models)]
+            )
+        )
+
+    def render_class_variables(self, model: ModelClass) -> str:
+        self.add_literal_import("app.prisma_defaults", "table_name")
+        variables = [f"__tablename__ = table_name({model.table.name!r})"]
+        table_args = self.render_table_args(model.table)
+        if table_args:
+            variables.append(f"__table_args__ = {table_args}")
+        return "\n".join(variables)
+
+    def render_class(self, model: ModelClass) -> str:
+        # Prisma's field order (the schema's), not sqlacodegen's not-null-first order.
+        prisma_model = self._prisma_models.get(model.table.name)
+        if prisma_model is not None:
+            position = {f.column: i for i, f in enumerate(prisma_model.fields)}
+            model.columns.sort(key=lambda a: position.get(a.column.name, len(position)))
+            names = [f.name for f in prisma_model.fields]
+            model.relationships.sort(
+                key=lambda r: (
+                    names.index(self._relation_fields[id(r)].name)
+                    if id(r) in self._relation_fields
+                    else len(names)
+                )
+            )
+        sections = [self.render_class_variables(model)]
+        sections.append("\n".join(self.render_column_attribute(a) for a in model.columns))
+        if model.relationships:
+            sections.append("\n".join(self.render_relationship(r) for r in model.relationships))
+        body = "\n\n".join(_indent(section, self.indentation) for section in sections)
+        return f"{self.render_class_declaration(model)}\n{body}"
+
+    def render_column_attribute(self, column_attr: ColumnAttribute) -> str:
+        column = column_attr.column
+        field = self._fields.get((column.table.name, column.name))
+        default = self._python_default(column, field)
+        extras: dict[str, str] = {}
+        if default is not None and default.column_default is not None:
+            extras["default"] = default.column_default
+            if field is not None and field.is_updated_at:
+                extras["onupdate"] = default.column_default
+        self._column_extras = extras
+        rendered_column = self.render_column(column, True)
+        self._column_extras = {}
+
+        python_type = self.render_column_python_type(column)
+        kwargs: dict[str, str] = {}
+        if default is not None:
+            kwargs[default.field] = default.source
+            for module, name in default.imports:
+                if module:
+                    self.add_literal_import(module, name)
+                else:
+                    self.add_module_import(name)
+        elif column.nullable or column.server_default is not None or _is_autoincrement(column):
+            # None is left out of INSERT: the database fills in NULL or its default.
+            kwargs["default"] = "None"
+            if _is_autoincrement(column):
+                python_type = f"{python_type} | None"
+        kwargs["sa_column"] = rendered_column
+        return f"{column_attr.name}: {python_type} = {render_callable('Field', kwargs=kwargs)}"
+
+    def render_column_type(self, column: Column[Any]) -> str:
+        if isinstance(column.type, JSON):
+            # sqlacodegen cannot render JSON types whose astext_type is the default.
+            self.add_import(column.type)
+            return f"{column.type.__class__.__name__}(none_as_null=True)"
+        if isinstance(column.type, Uuid) and not column.type.as_uuid:
+            self.add_import(Uuid)
+            return "Uuid(as_uuid=False)"
+        return super().render_column_type(column)
+
+    def _python_default(
+        self, column: Column[Any], field: PrismaField | None
+    ) -> PythonDefault | None:
+        if field is None:
+            return None
+        enum_class = self.enum_classes.get((column.table.name, column.name))
+        timezone = isinstance(column.type, TIMESTAMP) and bool(column.type.timezone)
+        try:
+            return python_default(field, enum_class, timezone)
+        except UnmappableDefault as exc:
+            raise MappingError(
+                f"{column.table.name}.{column.name}: cannot reproduce {exc}"
+            ) from exc
+
+    def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
+        return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
+
+    def render_column_python_type(self, column: Column[Any]) -> str:
+        field = self._fields.get((column.table.name, column.name))
+        optional = column.nullable if field is None else not field.is_required and not field.is_list
+        column_type = column.type
+        python_type = self._python_type(
+            column, column_type.item_type if isinstance(column_type, ARRAY) else column_type
+        )
+        if isinstance(column_type, ARRAY):
+            for _ in range(column_type.dimensions or 1):
+                python_type = f"list[{python_type}]"
+        if isinstance(column_type, JSON):
+            # JsonValue already includes None.
+            return python_type
+        return f"{python_type} | None" if optional else python_type
+
+    def _python_type(self, column: Column[Any], column_type: TypeEngine[Any]) -> str:
+        if isinstance(column_type, Enum):
+            enum_class = self.enum_classes.get((column.table.name, column.name))
+            if enum_class is not None:
+                return enum_class
+        if isinstance(column_type, JSON):
+            self.add_literal_import("pydantic", "JsonValue")
+            return "JsonValue"
+        if isinstance(column_type, Uuid) and not column_type.as_uuid:
+            return "str"
+        try:
+            python_type = column_type.python_type
+        except NotImplementedError as exc:
+            raise MappingError(
+                f"{column.table.name}.{column.name}: no Python type for {column_type!r}"
+            ) from exc
+        if python_type.__module__ == "builtins":
+            return python_type.__name__
+        self.add_module_import(python_type.__module__)
+        return f"{python_type.__module__}.{python_type.__name__}"
+
+    def render_relationship_annotation(self, relationship: RelationshipAttribute) -> str:
+        field = self._relation_fields.get(id(relationship))
+        target = relationship.target.name
+        if relationship.type in (RelationshipType.ONE_TO_MANY, RelationshipType.MANY_TO_MANY):
+            return f"list[{target!r}]"
+        if field is not None:
+            optional = not field.is_required
+        else:
+            optional = relationship.constraint is not None and any(
+                c.nullable for c in relationship.constraint.columns
+            )
+            if (
+                relationship.type is RelationshipType.ONE_TO_ONE
+                and relationship.backref is not None
+            ):
+                optional = optional or (
+                    relationship.constraint is not None
+                    and relationship.constraint.referred_table is relationship.source.table
+                )
+        return f"Optional[{target!r}]" if optional else repr(target)
+
+    def render_relationship_arguments(
+        self, relationship: RelationshipAttribute
+    ) -> Mapping[str, Any]:
+        kwargs = dict(super().render_relationship_arguments(relationship))
+        holds_foreign_key = (
+            relationship.constraint is not None
+            and relationship.constraint.table is relationship.source.table
+            and relationship.type is not RelationshipType.MANY_TO_MANY
+        )
+        if relationship.type is RelationshipType.MANY_TO_MANY:
+            # The link rows go with either side (ON DELETE CASCADE in the database).
+            kwargs["passive_deletes"] = "True"
+        elif not holds_foreign_key:
+            # Leave ON DELETE to the database: RESTRICT fails with a foreign-key error
+            # instead of SQLAlchemy nulling the children's NOT NULL key first.
+            kwargs["passive_deletes"] = "'all'"
+        return kwargs
+
+    def collect_imports(self, models: Iterable[Model]) -> None:
+        super().collect_imports(models)
+        self.remove_literal_import("typing", "Optional")
+
+    def render_relationship(self, relationship: RelationshipAttribute) -> str:
+        rendered = super().render_relationship(relationship)
+        if "Optional[" in rendered.split("=", 1)[0]:
+            self.add_literal_import("typing", "Optional")
+        return rendered
+
+
+def _migration_constant(migration: str | None) -> str:
+    return (
+        "# The latest Prisma migration applied to the database this was generated from.\n"
+        f"PRISMA_MIGRATION: str | None = {migration!r}"
+    )
+
+
+def _is_autoincrement(column: Column[Any]) -> bool:
+    return bool(column.primary_key and column.autoincrement is True)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def fk_columns(constraint: ForeignKeyConstraint) -> list[str]:
+    return get_column_names(constraint)
+
+
+class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
+    """Views as read-only `Table`s on their own MetaData, named after Prisma's views."""
+
+    def __init__(
+        self,
+        metadata: MetaData,
+        bind: Connection | Engine,
+        options: Sequence[str],
+        *,
+        datamodel: Datamodel | None,
+        views: set[str],
+    ) -> None:
+        super().__init__(metadata, bind, options)
+        self.datamodel = datamodel
+        self.notes: list[str] = []
+        self.views = views
+        self.migration: str | None = None
+
+    def render_module_variables(self, models: list[Model]) -> str:
+        return "\n".join(
+            filter(
+                None, [_migration_constant(self.migration), super().render_module_variables(models)]
+            )
+        )
+
+    def should_ignore_table(self, table: Table) -> bool:
+        return table.name not in self.views
+
+    def generate_model_name(self, model: Model, global_names: set[str]) -> None:
+        prisma_view = self.datamodel.model_for_table(model.table.name) if self.datamodel else None
+        if prisma_view is None:
+            if self.datamodel is not None:
+                self.notes.append(f"view {model.table.name!r} is not in the Prisma schema")
+            model.name = self.find_free_name(_pascal(model.table.name), global_names)
+            return
+        model.name = prisma_view.name
+        fields = prisma_view.scalar_by_column()
+        for column in model.table.columns:
+            field = fields.get(column.name)
+            if field is not None and field.name != column.name:
+                column.key = field.name
+
+    def fix_column_types(self, table: Table) -> None:
+        super().fix_column_types(table)
+        for column in table.columns:
+            if isinstance(column.type, TIMESTAMP) and not column.type.timezone:
+                column.type = PrismaDateTime(
+                    column.type.precision if column.type.precision is not None else 6
+                )
+            elif isinstance(column.type, JSONB):
+                column.type = JSONB(none_as_null=True)
