@@ -137,7 +137,7 @@ def load_datamodel(schema: Path | None) -> tuple[Path | None, Datamodel | None, 
         raise GenerationError(str(exc)) from exc
 
 
-def _resolve_schema(value: str | Path | None) -> Path | None:
+def resolve_schema(value: str | Path | None) -> Path | None:
     if value is None or str(value).strip() in ("", "."):
         return None
     path = Path(value)
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ["tables", "views"] if args.kind == "all" else [args.kind]
     try:
         schema, datamodel, notes = load_datamodel(
-            _resolve_schema(args.schema if args.schema is not None else settings.PRISMA_SCHEMA)
+            resolve_schema(args.schema if args.schema is not None else settings.PRISMA_SCHEMA)
         )
         results = [generate(kind, database_url, schema, datamodel) for kind in kinds]
     except GenerationError as exc:
