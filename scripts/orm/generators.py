@@ -34,6 +34,7 @@ from scripts.orm.prisma_values import PythonDefault, UnmappableDefault, python_d
 
 PRISMA_BOOKKEEPING = "_prisma_migrations"
 # Attribute names SQLModel/pydantic/SQLAlchemy use themselves on every model class.
+SQLMODEL_NAMES = {"Field", "Relationship", "SQLModel"}
 RESERVED_ATTRIBUTES = frozenset(dir(SQLModel)) | {"metadata", "registry"}
 
 
@@ -129,6 +130,10 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         self._defaults: dict[tuple[str, str], PythonDefault] = {}
         self._column_extras: dict[str, str] = {}
         self.migration: str | None = None
+        prisma_names = {m.name for m in datamodel.models} if datamodel else set()
+        self._qualify_sqlmodel = bool(prisma_names & SQLMODEL_NAMES)
+        if self._qualify_sqlmodel:
+            self.base_class_name = "sqlmodel.SQLModel"
 
     # -- what to generate ---------------------------------------------------------------
 
@@ -183,7 +188,7 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         datamodel = self.datamodel
         models: dict[str, Model] = {}
         links: list[Model] = []
-        for table in self.metadata.sorted_tables:
+        for table in sorted(self.metadata.tables.values(), key=lambda t: t.name):
             if table.name not in self._prisma_models and self._implicit_relation(table):
                 link = Model(table)
                 links.append(link)
@@ -350,11 +355,9 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
                     model.table.name.lstrip("_") + "_table", global_names
                 )
             return
-        model.name = prisma_model.name
-        if model.name in global_names:
-            raise MappingError(
-                f"model name {model.name} clashes with an import of the generated code"
-            )
+        model.name = self.find_free_name(prisma_model.name, global_names)
+        if model.name != prisma_model.name:
+            self.notes.append(f"model {prisma_model.name} is class {model.name} (name taken)")
         local_names: set[str] = set()
         for column_attr in model.columns:
             self.generate_column_attr_name(column_attr, global_names, local_names)
@@ -452,7 +455,8 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             if _is_autoincrement(column):
                 python_type = f"{python_type} | None"
         kwargs["sa_column"] = rendered_column
-        return f"{column_attr.name}: {python_type} = {render_callable('Field', kwargs=kwargs)}"
+        field_call = render_callable(self._sqlmodel("Field"), kwargs=kwargs)
+        return f"{column_attr.name}: {python_type} = {field_call}"
 
     def render_column_type(self, column: Column[Any]) -> str:
         if isinstance(column.type, JSON):
@@ -559,12 +563,39 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
     def collect_imports(self, models: Iterable[Model]) -> None:
         super().collect_imports(models)
         self.remove_literal_import("typing", "Optional")
+        if self._qualify_sqlmodel:
+            for name in SQLMODEL_NAMES:
+                self.remove_literal_import("sqlmodel", name)
+            self.add_module_import("sqlmodel")
+
+    def group_imports(self) -> list[list[str]]:
+        # Enum arrays make sqlacodegen import the generic ARRAY beside PostgreSQL's.
+        if "ARRAY" in self.imports.get("sqlalchemy.dialects.postgresql", ()):
+            self.remove_literal_import("sqlalchemy", "ARRAY")
+        for package in [p for p, names in self.imports.items() if not names]:
+            del self.imports[package]
+        return super().group_imports()
 
     def render_relationship(self, relationship: RelationshipAttribute) -> str:
-        rendered = super().render_relationship(relationship)
-        if "Optional[" in rendered.split("=", 1)[0]:
+        kwargs = dict(self.render_relationship_arguments(relationship))
+        annotation = self.render_relationship_annotation(relationship)
+        if annotation.startswith("Optional["):
             self.add_literal_import("typing", "Optional")
-        return rendered
+        native = {k: kwargs.pop(k) for k in ("back_populates", "passive_deletes") if k in kwargs}
+        if kwargs:
+            native["sa_relationship_kwargs"] = (
+                "{" + ", ".join(f"{key!r}: {value}" for key, value in kwargs.items()) + "}"
+            )
+        rendered = render_callable(self._sqlmodel("Relationship"), kwargs=native)
+        return f"{relationship.name}: {annotation} = {rendered}"
+
+    def _sqlmodel(self, name: str) -> str:
+        """`Field`, or `sqlmodel.Field` when a Prisma model takes the name."""
+        return f"sqlmodel.{name}" if self._qualify_sqlmodel else name
+
+    def render_table(self, table: Table) -> str:
+        self.base.metadata_ref = f"{self._sqlmodel('SQLModel')}.metadata"
+        return TablesGenerator.render_table(self, table)
 
 
 def _migration_constant(migration: str | None) -> str:

@@ -120,7 +120,7 @@ def _scalar(
     if kind == "Float":
         return repr(float(value)), ()
     if kind == "Decimal":
-        return f"Decimal({str(Decimal(str(value)))!r})", (("decimal", "Decimal"),)
+        return f"decimal.Decimal({str(Decimal(str(value)))!r})", (("", "decimal"),)
     if kind == "DateTime":
         moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         if moment.tzinfo is not None:
