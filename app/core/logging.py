@@ -45,15 +45,16 @@ _STDLIB_NAME = "_stdlib_logger"
 
 _SENSITIVE_HEADERS = r"(?:proxy-)?authorization|set-cookie|cookie|x-api-key"
 _SENSITIVE_NAMES = r"[a-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key)[a-z0-9_-]*"
-_KEY_PREFIX = r"(?<![a-z0-9_-])(?P<{name}>(?:{keys})\\?[\"']?\s*[:=]\s*\\?[\"']?)"
+# `name: value`, `name=value`, `"name": "value"`, and `(b'name', b'value')` in raw ASGI headers.
+_KEY_PREFIX = r"(?<![a-z0-9_-])(?P<k>(?:{keys})(?:\\?[\"']?\s*[:=]|[\"']\s*,)\s*(?:b?\\?[\"'])?)"
 _SECRET_PATTERNS = [
     # Header-like values run to the end of the quoted string or line ("Bearer x", "a=1; b=2").
     (
-        re.compile(_KEY_PREFIX.format(name="k", keys=_SENSITIVE_HEADERS) + r"[^\"'\\\r\n]+", re.I),
+        re.compile(_KEY_PREFIX.format(keys=_SENSITIVE_HEADERS) + r"[^\"'\\\r\n]+", re.I),
         r"\g<k>",
     ),
     (
-        re.compile(_KEY_PREFIX.format(name="k", keys=_SENSITIVE_NAMES) + r"[^\s\"'\\&,;}]+", re.I),
+        re.compile(_KEY_PREFIX.format(keys=_SENSITIVE_NAMES) + r"[^\s\"'\\&,;}]+", re.I),
         r"\g<k>",
     ),
     # Bearer tokens and JWTs wherever they appear.

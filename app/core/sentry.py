@@ -5,8 +5,8 @@
   because stdlib records already flow into loguru (it would report each one twice).
 - Loguru events carry the bare message: the integration's default format starts with a
   timestamp, which makes every event a new issue.
-- No default PII; `before_send` drops credentials headers and cookies, tags the request
-  id and masks secrets in every string of the event.
+- No default PII and no frame variables; `before_send` drops credential headers and
+  cookies, tags the request id and masks secrets in every string of the event.
 
 Call after `setup_logging()`. Without a DSN nothing is initialised and nothing is sent.
 """
@@ -45,7 +45,9 @@ def init_sentry(
         release=release,
         # 0 means no tracing at all rather than unsampled transactions on every request.
         traces_sample_rate=traces_sample_rate or None,
-        send_default_pii=False,
+        # No send_default_pii: unset means no PII, and setting it is deprecated.
+        # Frame variables would carry the ASGI scope (raw headers), settings and tokens.
+        include_local_variables=False,
         integrations=[
             StarletteIntegration(),
             FastApiIntegration(),
