@@ -1,0 +1,47 @@
+"""Dependencies shared by the routes, as `Annotated` aliases."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.errors import DatabaseUnavailable, UnsupportedMediaType
+from app.core.security import CurrentCaller, current_caller
+
+__all__ = ["CurrentCaller", "SessionDep", "SettingsDep", "current_caller", "require_json"]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database | None = request.app.state.database
+    if database is None:
+        raise DatabaseUnavailable("No database is configured (DATABASE_URL is not set)")
+    return database
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    async with database.sessions() as session:
+        yield session
+
+
+def require_json(request: Request) -> None:
+    """415 for a body that is not JSON (FastAPI would otherwise report it as a 422)."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

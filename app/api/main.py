@@ -1,0 +1,21 @@
+"""The versioned API: every route needs a bearer token except the probes."""
+
+from fastapi import APIRouter, Depends
+
+from app.api.deps import current_caller
+from app.api.routes import pages, private, utils
+from app.core.config import Settings
+
+API_V1_PREFIX = "/api/v1"
+
+
+def api_router(settings: Settings) -> APIRouter:
+    router = APIRouter()
+    router.include_router(utils.router)
+
+    protected = APIRouter(dependencies=[Depends(current_caller)])
+    protected.include_router(pages.router)
+    if settings.ENVIRONMENT == "local":
+        protected.include_router(private.router)
+    router.include_router(protected)
+    return router

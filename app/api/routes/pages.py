@@ -1,0 +1,127 @@
+"""Pages: list, read, create, update and delete, with ETags on single pages."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+
+from app import crud
+from app.api.deps import SessionDep, require_json
+from app.api.etags import etag, expected_version, matches
+from app.api.responses import errors
+from app.models import Page, PageStatus
+from app.schemas import Id, PageCreate, PagePublic, PagesPublic, PageUpdate, Text
+
+router = APIRouter(prefix="/pages", tags=["pages"])
+
+PageId = Annotated[Id, Path(description="The page's id")]
+IfMatch = Annotated[
+    str | None,
+    Header(description="Only write if the page still has this ETag (else 412)"),
+]
+# Whitelisted sort keys; `-` sorts descending. Ties are broken by id.
+PageOrder = Literal["createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title"]
+
+
+def _with_etag(response: Response, page: Page) -> Page:
+    response.headers["ETag"] = etag(page.updatedAt)
+    return page
+
+
+@router.get(
+    "/",
+    operation_id="listPages",
+    summary="List pages",
+    response_model=PagesPublic,
+    responses=errors(401, 503),
+)
+async def list_pages(
+    session: SessionDep,
+    status_: Annotated[PageStatus | None, Query(alias="status")] = None,
+    published: bool | None = None,
+    author_id: Annotated[Id | None, Query(alias="authorId")] = None,
+    q: Annotated[
+        Text | None, Query(max_length=200, description="Title contains (any case)")
+    ] = None,
+    order_by: PageOrder = "-createdAt",
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Any:
+    return await crud.get_many(
+        session,
+        Page,
+        equals={"status": status_, "published": published, "authorId": author_id},
+        contains={"title": q},
+        order_by=[order_by],
+        skip=skip,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/{id}",
+    operation_id="getPage",
+    summary="Read a page",
+    response_model=PagePublic,
+    responses={304: {"description": "If-None-Match names the current ETag"}}
+    | errors(401, 404, 503),
+)
+async def get_page(
+    session: SessionDep,
+    response: Response,
+    id: PageId,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Any:
+    page = await crud.get(session, Page, id)
+    current = etag(page.updatedAt)
+    if matches(if_none_match, current):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
+    return _with_etag(response, page)
+
+
+@router.post(
+    "/",
+    operation_id="createPage",
+    summary="Create a page",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PagePublic,
+    dependencies=[Depends(require_json)],
+    responses=errors(401, 409, 413, 415, 503),
+)
+async def create_page(
+    session: SessionDep, request: Request, response: Response, body: PageCreate
+) -> Any:
+    page = await crud.create(session, Page, body.model_values())
+    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{page.id}"
+    return _with_etag(response, page)
+
+
+@router.put(
+    "/{id}",
+    operation_id="updatePage",
+    summary="Update some fields of a page",
+    response_model=PagePublic,
+    dependencies=[Depends(require_json)],
+    responses=errors(401, 404, 409, 412, 413, 415, 503),
+)
+async def update_page(
+    session: SessionDep,
+    response: Response,
+    id: PageId,
+    body: PageUpdate,
+    if_match: IfMatch = None,
+) -> Any:
+    page = await crud.update(
+        session, Page, id, body.model_values(), expected=expected_version(if_match)
+    )
+    return _with_etag(response, page)
+
+
+@router.delete(
+    "/{id}",
+    operation_id="deletePage",
+    summary="Delete a page",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 404, 412, 503),
+)
+async def delete_page(session: SessionDep, id: PageId, if_match: IfMatch = None) -> None:
+    await crud.delete(session, Page, id, expected=expected_version(if_match))

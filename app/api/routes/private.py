@@ -1,0 +1,57 @@
+"""Diagnostics for developers. Mounted only when ENVIRONMENT=local, and never documented."""
+
+import os
+import platform
+import time
+from importlib.metadata import version
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from app.api.deps import DatabaseDep, SettingsDep
+from app.core.schema_fit import check_schema_fit
+
+router = APIRouter(prefix="/private", tags=["private"], include_in_schema=False)
+
+_PACKAGES = ("fastapi", "starlette", "pydantic", "sqlmodel", "sqlalchemy", "asyncpg", "uvicorn")
+
+
+@router.get("/diagnostics/server")
+async def server_diagnostics(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "packages": {name: version(name) for name in _PACKAGES},
+        "pid": os.getpid(),
+        "uptimeSeconds": round(time.monotonic() - request.app.state.started_at, 3),
+        "settings": settings.public(),
+    }
+
+
+@router.get("/diagnostics/database")
+async def database_diagnostics(database: DatabaseDep) -> dict[str, Any]:
+    async with database.engine.connect() as conn:
+        server_version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+        started = time.perf_counter()
+        await conn.execute(text("SELECT 1"))
+        latency_ms = (time.perf_counter() - started) * 1000
+        migrations = (
+            await conn.execute(
+                text(
+                    'SELECT "migration_name", "finished_at" FROM "_prisma_migrations" '
+                    'ORDER BY "migration_name"'
+                )
+            )
+        ).all()
+        fit = await check_schema_fit(conn)
+    return {
+        "serverVersion": server_version,
+        "roundTripMs": round(latency_ms, 3),
+        "pool": database.engine.pool.status(),
+        "pgbouncerMode": database.pgbouncer,
+        "migrations": [
+            {"name": name, "finishedAt": finished.isoformat() if finished else None}
+            for name, finished in migrations
+        ],
+        "schemaFit": fit.model_dump(),
+    }

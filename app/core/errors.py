@@ -1,0 +1,213 @@
+"""The service's own errors, and their translation from database errors.
+
+CRUD code raises these; `app.main` turns each into FastAPI's `{"detail": ...}` shape
+with its status code. Database errors are mapped by SQLSTATE and, for constraint
+violations, by constraint name to the API field (Prisma names constraints
+`<Table>_<column>_key` / `_fkey`), so a client mistake is never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, cast
+
+from sqlalchemy import Table, inspect
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
+
+RETRY_AFTER_SECONDS = 5
+
+Operation = Literal["read", "write", "delete"]
+
+
+class ServiceError(Exception):
+    """An error with a status code and a message meant for the client."""
+
+    status_code: ClassVar[int] = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail}
+
+    def headers(self) -> dict[str, str] | None:
+        return None
+
+
+class NotFound(ServiceError):
+    status_code = 404
+
+    def __init__(self, model: str, key: object) -> None:
+        super().__init__(f"{model} {key} not found")
+
+
+class Conflict(ServiceError):
+    """A unique value is taken, or a row is still referenced."""
+
+    status_code = 409
+
+    def __init__(self, detail: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.fields = fields
+
+
+class PreconditionFailed(ServiceError):
+    status_code = 412
+
+    def __init__(self, model: str, key: object) -> None:
+        super().__init__(
+            f"{model} {key} has changed since it was read (If-Match does not match its ETag)"
+        )
+
+
+class InvalidInput(ServiceError):
+    """A value the database refused; reported like FastAPI's own validation errors."""
+
+    status_code = 422
+
+    def __init__(self, detail: str, *, field: str | None = None, kind: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.kind = kind
+
+    def body(self) -> dict[str, Any]:
+        loc = ["body", self.field] if self.field else ["body"]
+        return {"detail": [{"type": self.kind, "loc": loc, "msg": self.detail}]}
+
+
+class InvalidReference(InvalidInput):
+    """A foreign key names a row that does not exist."""
+
+    def __init__(self, field: str | None, target: str) -> None:
+        where = f"{field} " if field else ""
+        super().__init__(
+            f"{where}does not name an existing {target}", field=field, kind="reference"
+        )
+
+
+class Unauthorized(ServiceError):
+    status_code = 401
+
+    def __init__(self, detail: str, *, token_given: bool) -> None:
+        super().__init__(detail)
+        self.token_given = token_given
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750: no error code when no credentials were sent at all.
+        if not self.token_given:
+            return {"WWW-Authenticate": "Bearer"}
+        reason = self.detail.replace('"', "'")
+        return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'}
+
+
+class DatabaseUnavailable(ServiceError):
+    status_code = 503
+
+    def __init__(self, detail: str = "The database is unavailable; retry shortly") -> None:
+        super().__init__(detail)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+# SQLSTATE classes that mean "not now" rather than "not this": connection exceptions,
+# insufficient resources, operator intervention (incl. statement timeout 57014).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+_RETRYABLE_STATES = ("40001", "40P01")  # serialization failure, deadlock
+
+
+def sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether the database, not the request, is at fault, so a retry may succeed."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        state = sqlstate(exc)
+        if state is None:
+            # No server answer at all: the driver lost or could not open the connection.
+            return isinstance(exc.orig, OSError) or "connection" in str(exc.orig).lower()
+        return state[:2] in _UNAVAILABLE_CLASSES or state in _RETRYABLE_STATES
+    return isinstance(exc, OSError)
+
+
+def unavailable_detail(exc: BaseException) -> str:
+    if (isinstance(exc, DBAPIError) and sqlstate(exc) == "57014") or isinstance(exc, TimeoutError):
+        return "The database did not answer in time; retry shortly"
+    return DatabaseUnavailable().detail
+
+
+def _driver_attr(exc: DBAPIError, name: str) -> str | None:
+    try:
+        driver_exc = exc.driver_exception
+    except ValueError:
+        return None
+    value = getattr(driver_exc, name, None)
+    return value if isinstance(value, str) else None
+
+
+def _field_names(model: type[SQLModel], columns: list[str]) -> tuple[str, ...]:
+    by_column = {
+        column.name: attr.key for attr in inspect(model).column_attrs for column in attr.columns
+    }
+    return tuple(by_column.get(column, column) for column in columns)
+
+
+def _constraint_columns(table: Table, constraint: str) -> list[str]:
+    for item in [*table.constraints, *table.indexes]:
+        if item.name == constraint:
+            return [column.name for column in item.columns]
+    # Prisma's naming: <Table>_<col>[_<col>...]_key | _fkey | _pkey
+    stem = constraint.removeprefix(f"{table.name}_")
+    for suffix in ("_key", "_fkey", "_pkey"):
+        if stem != constraint and stem.endswith(suffix):
+            candidate = stem.removesuffix(suffix)
+            return [candidate] if candidate in table.columns else []
+    return []
+
+
+def from_db_error(
+    exc: DBAPIError, model: type[SQLModel], operation: Operation = "write"
+) -> ServiceError | None:
+    """The client-facing error for a database error, or None when it is a server fault."""
+    if is_unavailable(exc):
+        return DatabaseUnavailable(unavailable_detail(exc))
+    state = sqlstate(exc) or ""
+    name = model.__name__
+    table = cast(Table, inspect(model).local_table)
+    constraint = _driver_attr(exc, "constraint_name") or ""
+    columns = _constraint_columns(table, constraint)
+    fields = _field_names(model, columns)
+    field = ", ".join(fields) or None
+    if state == "23505":
+        what = f" with this {' and '.join(fields)}" if fields else " with these values"
+        return Conflict(f"{name}{what} already exists", fields)
+    if state == "23503":
+        if operation == "delete":
+            return Conflict(f"{name} is still referenced ({constraint})")
+        return InvalidReference(field, _referred_table(table, columns))
+    if state == "23502":
+        column = _driver_attr(exc, "column_name")
+        field = _field_names(model, [column])[0] if column else None
+        return InvalidInput("may not be null", field=field, kind="not_null")
+    if state.startswith("22") or state in ("23514", "54000"):
+        message = _driver_attr(exc, "message") or "invalid value"
+        return InvalidInput(f"The database refused a value: {message}", field=field, kind="value")
+    return None
+
+
+def _referred_table(table: Table, columns: list[str]) -> str:
+    for column in columns:
+        for foreign_key in table.columns[column].foreign_keys:
+            return foreign_key.column.table.name
+    return "row"
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+
+    def __init__(self) -> None:
+        super().__init__("Send the body as JSON (Content-Type: application/json)")

@@ -1,0 +1,77 @@
+"""Bearer tokens: HS256 JWTs signed with SECRET_KEY, `sub` and `exp` required.
+
+The Next.js server mints one per call; this service only checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.core.config import Settings
+from app.core.errors import Unauthorized
+
+ALGORITHM = "HS256"
+CLOCK_SKEW_SECONDS = 10
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An HS256 JWT signed with SECRET_KEY, with `sub` and `exp` claims.",
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the token's subject and all its claims."""
+
+    subject: str
+    claims: dict[str, Any]
+
+
+def create_token(secret_key: str, subject: str, *, expires_in: timedelta) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "iat": now, "exp": now + expires_in}
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def decode_token(secret_key: str, token: str) -> Caller:
+    """The caller a token names; Unauthorized when it is expired, forged or malformed."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp"]},
+            leeway=CLOCK_SKEW_SECONDS,
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The token has expired", token_given=True) from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise Unauthorized(f"The token has no '{exc.claim}' claim", token_given=True) from None
+    except jwt.InvalidSignatureError:
+        raise Unauthorized("The token signature is invalid", token_given=True) from None
+    except jwt.InvalidAlgorithmError:
+        raise Unauthorized(f"The token must be signed with {ALGORITHM}", token_given=True) from None
+    except jwt.InvalidTokenError:
+        raise Unauthorized("The token is malformed", token_given=True) from None
+    return Caller(subject=claims["sub"], claims=claims)
+
+
+async def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Caller:
+    if credentials is None:
+        raise Unauthorized(
+            "Not authenticated: send Authorization: Bearer <token>", token_given=False
+        )
+    settings: Settings = request.app.state.settings
+    return decode_token(settings.SECRET_KEY.get_secret_value(), credentials.credentials)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]

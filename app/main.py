@@ -1,0 +1,111 @@
+"""The FastAPI application: `create_app(settings)` builds one; `app` is this process's.
+
+Order of work: settings (a bad value stops the process with one line), middleware,
+exception handlers, routes; the database engine lives in the lifespan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from loguru import logger
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from app.api.main import API_V1_PREFIX, api_router
+from app.core.config import Settings, settings_or_exit
+from app.core.db import Database, create_database
+from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
+from app.core.schema_fit import check_schema_fit
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or settings_or_exit()
+    app = FastAPI(
+        title=settings.PROJECT_NAME,
+        openapi_url=f"{API_V1_PREFIX}/openapi.json",
+        lifespan=_lifespan,
+        max_body_size=settings.MAX_BODY_BYTES,
+    )
+    app.state.settings = settings
+    app.state.database = None
+    app.state.started_at = time.monotonic()
+    _add_middleware(app, settings)
+    _add_exception_handlers(app)
+    app.include_router(api_router(settings), prefix=API_V1_PREFIX)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    for warning in settings.warnings():
+        logger.warning(warning)
+    database = create_database(settings)
+    app.state.database = database
+    if database is None:
+        logger.warning("DATABASE_URL is not set: every database route answers 503")
+    else:
+        await _log_schema_fit(database)
+    try:
+        yield
+    finally:
+        if database is not None:
+            await database.dispose()
+
+
+async def _log_schema_fit(database: Database) -> None:
+    """Report at startup whether the models fit the database; never stop the service."""
+    try:
+        fit = await check_schema_fit(database.engine)
+    except (DBAPIError, OSError) as exc:
+        logger.warning("database unreachable at startup ({}): not ready", type(exc).__name__)
+        return
+    for problem in fit.problems:
+        logger.error("schema does not fit the models: {}", problem)
+    if fit.newer_migrations:
+        logger.info("database has migrations newer than the models: {}", fit.newer_migrations)
+    if fit.ok:
+        logger.info("schema fits the models (migration {})", fit.database_migration)
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    # add_middleware wraps what is there: the last one added runs first.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "Retry-After"],
+        )
+
+
+def _error_response(error: ServiceError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers())
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    async def service_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ServiceError)
+        return _error_response(exc)
+
+    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+        # Reached only by errors the CRUD layer did not translate.
+        if isinstance(exc, PoolTimeout):
+            return _error_response(DatabaseUnavailable("The database is busy; retry shortly"))
+        if is_unavailable(exc):
+            return _error_response(DatabaseUnavailable(unavailable_detail(exc)))
+        raise exc  # a server fault: the last-resort handler answers 500 and logs it
+
+    app.add_exception_handler(ServiceError, service_error)
+    for error_type in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(error_type, database_error)
+
+
+app = create_app()

@@ -1,0 +1,197 @@
+"""Request and response bodies, shaped as the Prisma client shapes JSON.
+
+Keys are Prisma field names. A field whose model attribute differs (`metadata`,
+held as `metadata_` because SQLAlchemy reserves `metadata`) says so with an alias:
+`validation_alias` on responses (read from the model), `serialization_alias` on
+requests (dumped into the model). DateTimes are ISO-8601 UTC with milliseconds and
+`Z`; Decimal and BigInt travel as strings; Json as given.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from app.models import PageStatus
+
+# --- Scalar types -----------------------------------------------------------------
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+def _naive_utc_ms(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _iso_string_only(value: Any) -> Any:
+    # Lax datetime parsing would take numbers as Unix times; Prisma sends strings.
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("must be an ISO-8601 date-time string")
+
+
+def format_datetime(value: datetime) -> str:
+    """`2026-01-02T03:04:05.678Z` for a naive UTC (or aware) datetime."""
+    return _naive_utc_ms(value).isoformat(timespec="milliseconds") + "Z"
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul)]
+"""A string, never coerced from another type, without NUL (PostgreSQL refuses it)."""
+
+Id = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
+
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_string_only),
+    AfterValidator(_naive_utc_ms),
+    PlainSerializer(format_datetime, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-01-02T03:04:05.678Z"]}
+    ),
+]
+"""Accepted with or without an offset (none means UTC), held as naive UTC to the ms."""
+
+BigInt = Annotated[
+    int,
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+$", "examples": ["0"]}),
+]
+
+
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _omit_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable() -> Any:
+    """A field that may be left out of a partial update but not set to null."""
+    return Field(default=None, json_schema_extra=_omit_default)
+
+
+# --- Common -----------------------------------------------------------------------
+
+
+class RequestBody(BaseModel):
+    """Unknown keys are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def model_values(self) -> dict[str, Any]:
+        """The fields the client sent, keyed by model attribute."""
+        return self.model_dump(exclude_unset=True, by_alias=True)
+
+
+class Message(BaseModel):
+    """The body of every error except validation errors."""
+
+    detail: str
+
+
+# --- Page -------------------------------------------------------------------------
+
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+# Unique: B-tree index entries are limited in size, so is the slug.
+Slug = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
+Keywords = Annotated[
+    list[Annotated[Text, StringConstraints(max_length=100)]], Field(max_length=100)
+]
+# Decimal(10, 2) in the Prisma schema.
+Price = Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+
+
+class PageCreate(RequestBody):
+    title: Title
+    slug: Slug
+    content: Text | None = None
+    status: PageStatus = PageStatus.DRAFT
+    published: Annotated[bool, Field(strict=True)] = False
+    keywords: Keywords = []
+    metadata: JsonValue = Field(default=None, serialization_alias="metadata_")
+    price: Price | None = None
+    authorId: Id
+    parentId: Id | None = None
+
+
+class PageUpdate(RequestBody):
+    """Only the fields sent change; the others keep their values."""
+
+    title: Title = omittable()
+    slug: Slug = omittable()
+    content: Text | None = None
+    status: PageStatus = omittable()
+    published: Annotated[bool, Field(strict=True)] = omittable()
+    keywords: Keywords = omittable()
+    metadata: JsonValue = Field(default=None, serialization_alias="metadata_")
+    price: Price | None = None
+    authorId: Id = omittable()
+    parentId: Id | None = None
+
+
+class PagePublic(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "cm5x2k9q80000abcdxyz12345",
+                    "title": "Hello",
+                    "slug": "hello",
+                    "content": "First page",
+                    "status": "DRAFT",
+                    "published": False,
+                    "keywords": ["intro"],
+                    "metadata": {"layout": "wide"},
+                    "price": "9.99",
+                    "viewCount": "0",
+                    "authorId": "0b6f7a4e-3f0e-4c57-9a53-1c2f4a8f2d11",
+                    "parentId": None,
+                    "createdAt": "2026-01-02T03:04:05.678Z",
+                    "updatedAt": "2026-01-02T03:04:05.678Z",
+                }
+            ]
+        },
+    )
+
+    id: str
+    title: str
+    slug: str
+    content: str | None
+    status: PageStatus
+    published: bool
+    keywords: Annotated[list[str], BeforeValidator(_none_as_empty)]
+    metadata: JsonValue = Field(validation_alias="metadata_")
+    price: Decimal | None
+    viewCount: BigInt
+    authorId: str
+    parentId: str | None
+    createdAt: DateTime
+    updatedAt: DateTime
+
+
+class PagesPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[PagePublic]
+    count: int

@@ -1,0 +1,55 @@
+"""The life of a page through HTTP, as the Next.js server lives it."""
+
+import re
+
+from httpx import AsyncClient
+
+from tests.api.conftest import unique_slug
+
+ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+async def test_a_page_is_created_read_listed_updated_and_deleted(
+    client: AsyncClient, author_id: str
+) -> None:
+    slug = unique_slug()
+    created = await client.post(
+        "/pages/",
+        json={
+            "title": "Hello 👋 wörld",
+            "slug": slug,
+            "authorId": author_id,
+            "keywords": ["intro"],
+            "metadata": {"layout": "wide", "n": [1, 2.5, None]},
+            "price": "9.90",
+        },
+    )
+    assert created.status_code == 201, created.text
+    page = created.json()
+    assert page["id"]
+    assert page["title"] == "Hello 👋 wörld"
+    assert page["status"] == "DRAFT" and page["published"] is False
+    assert page["metadata"] == {"layout": "wide", "n": [1, 2.5, None]}
+    assert page["price"] == "9.90" and page["viewCount"] == "0"
+    assert ISO_MS_Z.match(page["createdAt"]) and ISO_MS_Z.match(page["updatedAt"])
+    assert created.headers["location"] == f"/api/v1/pages/{page['id']}"
+
+    read = await client.get(f"/pages/{page['id']}")
+    assert read.status_code == 200
+    assert read.json() == page
+    assert read.headers["etag"] == created.headers["etag"]
+
+    listed = await client.get("/pages/", params={"authorId": author_id})
+    assert listed.json() == {"data": [page], "count": 1}
+
+    updated = await client.put(f"/pages/{page['id']}", json={"published": True, "price": None})
+    assert updated.status_code == 200, updated.text
+    after = updated.json()
+    assert after["published"] is True and after["price"] is None
+    assert after["title"] == page["title"]
+    assert after["updatedAt"] > page["updatedAt"]
+    assert after["createdAt"] == page["createdAt"]
+
+    deleted = await client.delete(f"/pages/{page['id']}")
+    assert deleted.status_code == 204
+    assert (await client.get(f"/pages/{page['id']}")).status_code == 404
