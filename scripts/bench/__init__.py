@@ -1,0 +1,1 @@
+"""`make bench`: the service against a bare Starlette + asyncpg reference (see runner.py)."""

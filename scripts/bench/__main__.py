@@ -1,0 +1,5 @@
+import sys
+
+from scripts.bench.runner import main
+
+raise SystemExit(main(sys.argv[1:]))

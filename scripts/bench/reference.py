@@ -1,0 +1,244 @@
+"""The reference for `make bench`: the leanest app that answers the benchmarked requests.
+
+Starlette and an asyncpg pool, one SQL statement per request, JSON built by hand
+from the rows in the shape the service gives (Prisma field names, ISO-8601 UTC
+dates with milliseconds and `Z`, Decimal and BigInt as strings). No ORM, no
+validation beyond what the statements need, no auth, no logging: the service's
+figures are read as a ratio to this app's, over the same database.
+
+Run: DATABASE_URL=... uvicorn scripts.bench.reference:app
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from app.core.dburl import libpq_url
+
+# The statements are assembled from these constant fragments only; every value
+# from a request is a bind parameter.
+COLUMNS = (
+    '"id", "title", "slug", "content", "status", "published", "keywords", "metadata", '
+    '"price", "viewCount", "authorId", "parentId", "createdAt", "updatedAt"'
+)
+
+GET_SQL = f'SELECT {COLUMNS} FROM "Page" WHERE "id" = $1'  # noqa: S608
+
+# Newest first, the id breaking ties: the order the benchmark asks the service for.
+ORDER = 'ORDER BY "createdAt" DESC, "id" DESC'
+LIMIT = "LIMIT $1 OFFSET $2"
+KEYSET = 'WHERE ("createdAt", "id") < ($3, $4)'
+
+# The count rides along in the same statement; the LEFT JOIN keeps it when the
+# page is empty (a single row of NULL columns).
+COUNTS = {
+    "exact": 'SELECT count(*) FROM "Page"',
+    "estimated": "SELECT reltuples::bigint FROM pg_class WHERE oid = '\"Page\"'::regclass",
+    "none": "SELECT NULL::bigint",
+}
+
+
+def list_sql(count: str, *, keyset: bool) -> str:
+    where = KEYSET if keyset else ""
+    return (
+        f"SELECT c.total, p.* FROM ({COUNTS[count]}) AS c(total) "  # noqa: S608
+        f'LEFT JOIN LATERAL (SELECT {COLUMNS} FROM "Page" {where} {ORDER} {LIMIT}) AS p ON true'
+    )
+
+
+LIST_SQL = {
+    (count, keyset): list_sql(count, keyset=keyset) for count in COUNTS for keyset in (False, True)
+}
+
+CREATE_SQL = f"""
+INSERT INTO "Page" ("id", "title", "slug", "content", "status", "published", "keywords",
+                    "metadata", "price", "authorId", "parentId", "createdAt", "updatedAt")
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+RETURNING {COLUMNS}
+"""  # noqa: S608
+
+
+def now_ms() -> datetime:
+    """Now as Prisma stores it: naive UTC, truncated to milliseconds."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+def page_json(row: asyncpg.Record) -> dict[str, Any]:
+    price = row["price"]
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "slug": row["slug"],
+        "content": row["content"],
+        "status": row["status"],
+        "published": row["published"],
+        "keywords": row["keywords"],
+        "metadata": row["metadata"],
+        "price": None if price is None else str(price),
+        "viewCount": str(row["viewCount"]),
+        "authorId": row["authorId"],
+        "parentId": row["parentId"],
+        "createdAt": iso(row["createdAt"]),
+        "updatedAt": iso(row["updatedAt"]),
+    }
+
+
+def encode_cursor(row: asyncpg.Record) -> str:
+    raw = json.dumps([row["createdAt"].isoformat(), row["id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    created_at, page_id = json.loads(base64.urlsafe_b64decode(cursor))
+    return datetime.fromisoformat(created_at), page_id
+
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_counter = itertools.count(secrets.randbelow(36**4))
+_fingerprint = ""
+
+
+def _b36(number: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        number, digit = divmod(number, 36)
+        digits.append(_BASE36[digit])
+    return "".join(reversed(digits))
+
+
+def cuid() -> str:
+    """A Prisma-style cuid (v1 layout: c, time, counter, fingerprint, random; 25 chars)."""
+    millis = int(time.time() * 1000)
+    return (
+        "c"
+        + _b36(millis, 8)
+        + _b36(next(_counter), 4)
+        + _fingerprint
+        + _b36(secrets.randbelow(36**8), 8)
+    )
+
+
+def error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": True})
+
+
+async def get_page(request: Request) -> JSONResponse:
+    row = await pool(request).fetchrow(GET_SQL, request.path_params["id"])
+    if row is None:
+        return error(404, "Page not found")
+    return JSONResponse(page_json(row))
+
+
+async def list_pages(request: Request) -> JSONResponse:
+    params = request.query_params
+    try:
+        limit = int(params.get("limit", "100"))
+        skip = int(params.get("skip", "0"))
+        cursor = params.get("cursor")
+        after = decode_cursor(cursor) if cursor else None
+    except (ValueError, binascii.Error):
+        return error(422, "Invalid skip, limit or cursor")
+    count = params.get("count", "exact")
+    if count not in COUNTS or not 1 <= limit <= 100 or skip < 0:
+        return error(422, "Invalid count, skip or limit")
+    sql = LIST_SQL[count, after is not None]
+    args = (limit, skip, *after) if after else (limit, skip)
+    rows = await pool(request).fetch(sql, *args)
+    pages = [row for row in rows if row["id"] is not None]
+    body: dict[str, Any] = {"data": [page_json(row) for row in pages], "count": rows[0]["total"]}
+    body["nextCursor"] = encode_cursor(pages[-1]) if len(pages) == limit else None
+    return JSONResponse(body)
+
+
+async def create_page(request: Request) -> JSONResponse:
+    try:
+        body = await request.json()
+        price = body.get("price")
+        args = (
+            cuid(),
+            body["title"],
+            body["slug"],
+            body.get("content"),
+            body.get("status", "DRAFT"),
+            body.get("published", False),
+            body.get("keywords", []),
+            body.get("metadata"),
+            None if price is None else Decimal(price),
+            body["authorId"],
+            body.get("parentId"),
+            now_ms(),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
+        return error(422, "Invalid page")
+    try:
+        row = await pool(request).fetchrow(CREATE_SQL, *args)
+    except asyncpg.UniqueViolationError:
+        return error(409, "A page with this slug already exists")
+    except asyncpg.ForeignKeyViolationError:
+        return error(422, "The author or parent page does not exist")
+    assert row is not None
+    return JSONResponse(page_json(row), status_code=201)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    global _fingerprint
+    _fingerprint = _b36(os.getpid(), 4)
+    size = int(os.environ.get("REFERENCE_POOL_SIZE", "10"))
+    app.state.pool = await asyncpg.create_pool(
+        libpq_url(os.environ["DATABASE_URL"]),
+        min_size=size,
+        max_size=size,
+        init=_init_connection,
+        server_settings={"jit": "off"},
+    )
+    try:
+        yield
+    finally:
+        await app.state.pool.close()
+
+
+app = Starlette(
+    routes=[
+        Route("/api/v1/utils/health-check", health),
+        Route("/api/v1/pages/", list_pages),
+        Route("/api/v1/pages/", create_page, methods=["POST"]),
+        Route("/api/v1/pages/{id}", get_page),
+    ],
+    lifespan=lifespan,
+)

@@ -1,0 +1,594 @@
+"""`make bench`: the service against a bare Starlette + asyncpg reference, same database.
+
+One process tree: a throwaway PostgreSQL with the example migrations and ROWS seeded
+pages, the service (production settings, one worker, JSON logs, auth on), the
+reference app, and wrk. Each endpoint is loaded on both apps in alternation (the
+order flips every round, so that drift on a shared machine hits both alike); the
+table reports the service/reference ratio taken in this one run.
+
+Usage: python -m scripts.bench [--rows N] [--duration S] [--rounds N] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import jwt
+
+from app.core.dburl import libpq_url
+from scripts.bench import profile
+from scripts.bench.apps import HOST, AppProcess
+from scripts.bench.load import LoadGeneratorMissing, LoadSpec, Summary, WrkRun, ensure_wrk, run_wrk
+from scripts.bench.seed import Seeded, seed
+from scripts.env import EXAMPLE_PRISMA
+from scripts.prisma_migrate import deploy
+from scripts.throwaway_pg import throwaway_database
+
+PAGES = "/api/v1/pages/"
+LIST = f"{PAGES}?limit=20&order_by=-createdAt"
+# Keyset pagination: the query parameter that takes a cursor, and the list
+# response's key that holds the cursor of the next page.
+CURSOR_PARAM = "cursor"
+NEXT_CURSOR_KEY = "nextCursor"
+CURSOR_WALK_LIMIT = 100
+CREATED_SLUG_PREFIX = "bench-"
+APPS = ("service", "reference")
+WARMUP_S = 2
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One benchmarked request. `cursor_depth`: list from the keyset cursor that many rows in."""
+
+    name: str
+    path: str
+    mode: str = "path"  # see wrk.lua
+    cursor_depth: int | None = None
+    writes: bool = False
+    target_ratio: float = 0.5  # service req/s over the reference's, at least
+
+
+def endpoints(rows: int) -> list[Endpoint]:
+    """Reads first, the write last: creates grow the table the reads measure."""
+    deep = min(rows // 2, 40_000)
+    return [
+        Endpoint("get by id", PAGES, mode="ids"),
+        Endpoint("list 20 + count", LIST, target_ratio=0.7),
+        Endpoint(f"list 20, skip {deep:,}", f"{LIST}&skip={deep}", target_ratio=0.7),
+        Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),
+        Endpoint("create", PAGES, mode="create", writes=True),
+    ]
+
+
+@dataclass
+class Row:
+    """The measurements of one endpoint on both apps."""
+
+    endpoint: str
+    target_ratio: float
+    runs: dict[str, list[WrkRun]] = field(default_factory=lambda: {app: [] for app in APPS})
+    skipped: str | None = None
+
+    def summary(self, app: str) -> Summary | None:
+        return Summary.of(self.runs[app]) if self.runs[app] else None
+
+    def ratio(self) -> float | None:
+        service, reference = self.summary("service"), self.summary("reference")
+        if service is None or reference is None or reference.rps == 0:
+            return None
+        return service.rps / reference.rps
+
+
+# --- the database ---------------------------------------------------------------------
+
+
+def forget_created_pages(url: str) -> None:
+    """Leave the table as seeded, so that every create run starts from the same state."""
+
+    async def go() -> None:
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            await conn.execute('DELETE FROM "Page" WHERE "slug" LIKE $1', f"{CREATED_SLUG_PREFIX}%")
+            await conn.execute('VACUUM ANALYZE "Page"')
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+def prepare_database(url: str, rows: int) -> tuple[Seeded, str]:
+    async def go() -> tuple[Seeded, str]:
+        await deploy(url, EXAMPLE_PRISMA / "migrations")
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            seeded = await seed(conn, rows)
+            version = await conn.fetchval("SHOW server_version")
+            return seeded, version
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+# --- talking to the apps --------------------------------------------------------------
+
+
+def mint_token(secret_key: str) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": "bench", "iat": now, "exp": now + timedelta(hours=6)}
+    return jwt.encode(claims, secret_key, algorithm="HS256")
+
+
+def request(
+    app: AppProcess, method: str, path: str, token: str, body: Any = None
+) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection(HOST, app.port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        try:
+            return response.status, json.loads(raw)
+        except ValueError:
+            return response.status, raw.decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def cursor_at(app: AppProcess, depth: int, token: str) -> str | None:
+    """The keyset cursor `depth` rows into the list, by walking it; None if there is none."""
+    path = f"{PAGES}?limit={CURSOR_WALK_LIMIT}&order_by=-createdAt&count=none"
+    cursor = None
+    for _ in range(depth // CURSOR_WALK_LIMIT):
+        query = f"&{CURSOR_PARAM}={urllib.parse.quote(cursor)}" if cursor else ""
+        status, body = request(app, "GET", path + query, token)
+        if status != 200 or not isinstance(body, dict) or not body.get(NEXT_CURSOR_KEY):
+            return None
+        cursor = body[NEXT_CURSOR_KEY]
+    return cursor
+
+
+def preflight(app: AppProcess, spec: LoadSpec, seeded: Seeded, token: str) -> str | None:
+    """One request like the load's; a message when it does not succeed with 2xx."""
+    path = spec.url.removeprefix(app.base_url)
+    if spec.mode == "ids":
+        status, body = request(app, "GET", path + seeded.page_ids[0], token)
+    elif spec.mode == "create":
+        page = {
+            "title": "Preflight page",
+            "slug": f"{CREATED_SLUG_PREFIX}preflight-{app.name}-{secrets.token_hex(4)}",
+            "authorId": seeded.author_ids[0],
+        }
+        status, body = request(app, "POST", path, token, page)
+    else:
+        status, body = request(app, "GET", path, token)
+    if 200 <= status < 300:
+        return None
+    return f"{app.name} answered {status}: {str(body)[:300]}"
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    rows: int
+    duration_s: int
+    rounds: int
+    connections: int
+    threads: int
+    json_path: Path | None
+    profile_dir: Path | None
+    only: list[str]
+    service_app: str
+
+
+def service_env(database_url: str, secret_key: str) -> dict[str, str]:
+    """Production settings: JSON logs at INFO, auth on, no Sentry, one worker."""
+    env = dict(os.environ)
+    env.update(
+        ENVIRONMENT="production",
+        SECRET_KEY=secret_key,
+        DATABASE_URL=database_url,
+        LOG_JSON="true",
+        LOG_LEVEL="INFO",
+        SENTRY_DSN="",
+    )
+    return env
+
+
+def reference_env(database_url: str) -> dict[str, str]:
+    # As many connections as the service's pool may open (DB_POOL_SIZE + DB_MAX_OVERFLOW).
+    return dict(os.environ) | {"DATABASE_URL": database_url, "REFERENCE_POOL_SIZE": "20"}
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    wrk_version = subprocess.run(
+        ["wrk", "--version"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "wrk": wrk_version[0] if wrk_version else "unknown",
+    }
+
+
+def bench(options: Options) -> dict[str, Any]:
+    wrk = ensure_wrk()
+    info = machine()
+    secret_key = secrets.token_urlsafe(48)
+    token = mint_token(secret_key)
+    rows_out: list[Row] = []
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        database_url = stack.enter_context(throwaway_database("bench"))
+        print(f"seeding {options.rows:,} pages ...", flush=True)
+        started = time.perf_counter()
+        seeded, pg_version = prepare_database(database_url, options.rows)
+        info["postgresql"] = pg_version
+        print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+        ids_file = work / "page_ids.txt"
+        ids_file.write_text("\n".join(seeded.page_ids) + "\n")
+        authors_file = work / "author_ids.txt"
+        authors_file.write_text("\n".join(seeded.author_ids) + "\n")
+
+        apps = {
+            "service": AppProcess(
+                "service",
+                options.service_app,
+                service_env(database_url, secret_key),
+                work / "service.log",
+            ),
+            "reference": AppProcess(
+                "reference",
+                "scripts.bench.reference:app",
+                reference_env(database_url),
+                work / "reference.log",
+            ),
+        }
+        for app in apps.values():
+            stack.callback(app.stop)
+            app.start()
+            print(f"  {app.name} up in {app.cold_start_s:.2f} s on {app.base_url}", flush=True)
+
+        def spec_for(endpoint: Endpoint, app: AppProcess, path: str) -> LoadSpec:
+            ids = {"ids": ids_file, "create": authors_file}.get(endpoint.mode)
+            return LoadSpec(url=app.base_url + path, mode=endpoint.mode, ids_file=ids)
+
+        def load(endpoint: Endpoint, app: AppProcess, path: str, duration: int, tag: str) -> WrkRun:
+            result = run_wrk(
+                wrk,
+                spec_for(endpoint, app, path),
+                token=token,
+                run_tag=f"{CREATED_SLUG_PREFIX}{tag}",
+                duration_s=duration,
+                connections=options.connections,
+                threads=options.threads,
+            )
+            if endpoint.writes:
+                forget_created_pages(database_url)
+            return result
+
+        selected = [
+            e
+            for e in endpoints(options.rows)
+            if not options.only or any(o in e.name for o in options.only)
+        ]
+        for endpoint in selected:
+            row = Row(endpoint.name, endpoint.target_ratio)
+            rows_out.append(row)
+            paths = prepare_paths(endpoint, apps, token)
+            if isinstance(paths, str):
+                row.skipped = paths
+                print(f"{endpoint.name}: skipped ({paths})", flush=True)
+                continue
+            problems = [
+                p
+                for name, app in apps.items()
+                if (p := preflight(app, spec_for(endpoint, app, paths[name]), seeded, token))
+            ]
+            if endpoint.writes:
+                forget_created_pages(database_url)
+            if problems:
+                row.skipped = "; ".join(problems)
+                print(f"{endpoint.name}: skipped ({row.skipped})", flush=True)
+                continue
+            print(f"{endpoint.name}:", end="", flush=True)
+            for name, app in apps.items():
+                load(endpoint, app, paths[name], WARMUP_S, f"warm-{name}")
+            for round_no in range(options.rounds):
+                order = APPS if round_no % 2 == 0 else APPS[::-1]
+                for name in order:
+                    tag = f"{name}-{round_no}"
+                    result = load(endpoint, apps[name], paths[name], options.duration_s, tag)
+                    row.runs[name].append(result)
+                    print(
+                        f" {name[:3]} {result.requests / result.duration_s:,.0f}/s",
+                        end="",
+                        flush=True,
+                    )
+            print(flush=True)
+
+        resources = {
+            name: {"peak_rss_mb": app.peak_rss_mb(), "cold_start_s": app.cold_start_s}
+            for name, app in apps.items()
+        }
+        profiles: dict[str, Any] = {}
+        if options.profile_dir is not None:
+            profiles = profile_service(
+                apps["service"],
+                [e for e in selected if e.name in {r.endpoint for r in rows_out if not r.skipped}],
+                options,
+                lambda endpoint: prepare_paths(endpoint, apps, token),
+                lambda endpoint, path, seconds: load(
+                    endpoint, apps["service"], path, seconds, "profile"
+                ),
+            )
+        log_lines = sum(1 for _ in (work / "service.log").open("rb"))
+
+    return report(options, info, rows_out, resources, log_lines, profiles)
+
+
+def prepare_paths(
+    endpoint: Endpoint, apps: dict[str, AppProcess], token: str
+) -> dict[str, str] | str:
+    """Each app's path for this endpoint, or why it cannot be loaded."""
+    if endpoint.cursor_depth is None:
+        return dict.fromkeys(apps, endpoint.path)
+    paths = {}
+    for name, app in apps.items():
+        cursor = cursor_at(app, endpoint.cursor_depth, token)
+        if cursor is None:
+            return f"{name}'s list has no '{NEXT_CURSOR_KEY}' to follow"
+        paths[name] = f"{endpoint.path}&{CURSOR_PARAM}={urllib.parse.quote(cursor)}"
+    return paths
+
+
+def profile_service(
+    service: AppProcess,
+    selected: list[Endpoint],
+    options: Options,
+    paths_of: Callable[[Endpoint], dict[str, str] | str],
+    load: Callable[[Endpoint, str, int], WrkRun],
+) -> dict[str, Any]:
+    """A separate pass, after the measured ones: py-spy samples the service under load."""
+    assert options.profile_dir is not None
+    options.profile_dir.mkdir(parents=True, exist_ok=True)
+    found: dict[str, Any] = {}
+    for endpoint in selected:
+        paths = paths_of(endpoint)
+        if isinstance(paths, str):
+            continue
+        slug = "".join(c if c.isalnum() else "-" for c in endpoint.name).strip("-")
+        output = options.profile_dir / f"{slug}.txt"
+        with profile.sampling(service.pid, output, options.duration_s):
+            load(endpoint, paths["service"], options.duration_s)
+        found[endpoint.name] = profile.summarize(output)
+        print(f"profiled {endpoint.name}: {output}", flush=True)
+    return found
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+def report(
+    options: Options,
+    info: dict[str, Any],
+    rows: list[Row],
+    resources: dict[str, dict[str, Any]],
+    log_lines: int,
+    profiles: dict[str, Any],
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": info,
+        "settings": {
+            "rows": options.rows,
+            "duration_s": options.duration_s,
+            "rounds": options.rounds,
+            "connections": options.connections,
+            "wrk_threads": options.threads,
+        },
+        "endpoints": [],
+        "resources": resources,
+        "service_log_lines": log_lines,
+    }
+    for row in rows:
+        entry: dict[str, Any] = {"endpoint": row.endpoint, "target_ratio": row.target_ratio}
+        if row.skipped:
+            entry["skipped"] = row.skipped
+        for app in APPS:
+            summary = row.summary(app)
+            entry[app] = asdict(summary) if summary else None
+        entry["ratio"] = row.ratio()
+        result["endpoints"].append(entry)
+    if profiles:
+        result["profiles"] = profiles
+    result["targets"] = check_targets(result)
+    return result
+
+
+def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 6's targets, each with the measured value and whether it is met."""
+    checks: list[dict[str, Any]] = []
+    for entry in result["endpoints"]:
+        service, reference = entry["service"], entry["reference"]
+        if not service or not reference:
+            continue
+        name = entry["endpoint"]
+        checks.append(
+            {
+                "target": f"{name}: req/s >= {entry['target_ratio']} x reference",
+                "value": round(entry["ratio"], 2),
+                "met": entry["ratio"] >= entry["target_ratio"],
+            }
+        )
+        p99_ratio = service["p99_ms"] / reference["p99_ms"] if reference["p99_ms"] else None
+        checks.append(
+            {
+                "target": f"{name}: p99 <= 3 x reference",
+                "value": None if p99_ratio is None else round(p99_ratio, 2),
+                "met": p99_ratio is not None and p99_ratio <= 3,
+            }
+        )
+        checks.append(
+            {
+                "target": f"{name}: no non-2xx nor errors",
+                "value": service["non_2xx"] + service["errors"],
+                "met": service["non_2xx"] + service["errors"] == 0,
+            }
+        )
+    service = result["resources"]["service"]
+    if service["peak_rss_mb"] is not None:
+        checks.append(
+            {
+                "target": "service peak RSS <= 150 MB",
+                "value": round(service["peak_rss_mb"], 1),
+                "met": service["peak_rss_mb"] <= 150,
+            }
+        )
+    checks.append(
+        {
+            "target": "service cold start <= 2 s",
+            "value": round(service["cold_start_s"], 2),
+            "met": service["cold_start_s"] <= 2,
+        }
+    )
+    return checks
+
+
+def render(result: dict[str, Any]) -> str:
+    settings, info = result["settings"], result["machine"]
+    lines = [
+        f"{settings['rows']:,} pages; {settings['connections']} connections, "
+        f"{settings['rounds']} x {settings['duration_s']} s per app and endpoint; "
+        f"{info['cores']} cores ({info['cpu']}), load at start {info['load_average_at_start']}",
+        "",
+        f"{'endpoint':<28} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6}",
+    ]
+    for entry in result["endpoints"]:
+        if entry.get("skipped"):
+            lines.append(f"{entry['endpoint']:<28} skipped: {entry['skipped']}")
+            continue
+        for app in APPS:
+            s = entry[app]
+            label = entry["endpoint"] if app == "service" else ""
+            ratio = f"{entry['ratio']:.2f}" if app == "service" and entry["ratio"] else ""
+            lines.append(
+                f"{label:<28} {app:<10} {s['rps']:>8,.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+                f"{s['non_2xx']:>8} {s['errors']:>7} {ratio:>6}"
+            )
+    lines.append("")
+    for name in APPS:
+        res = result["resources"][name]
+        rss = f"{res['peak_rss_mb']:.1f} MiB" if res["peak_rss_mb"] is not None else "n/a"
+        lines.append(f"{name}: peak RSS {rss}, cold start {res['cold_start_s']:.2f} s")
+    lines.append("")
+    lines.append("targets (issue 6):")
+    for check in result["targets"]:
+        mark = "ok  " if check["met"] else "MISS"
+        lines.append(f"  {mark} {check['target']}: {check['value']}")
+    for endpoint, top in result.get("profiles", {}).items():
+        lines.append("")
+        lines.append(f"profile of the service, {endpoint} (share of samples):")
+        lines.extend(profile.render(top))
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench",
+        description="The service against a bare Starlette + asyncpg reference.",
+    )
+    parser.add_argument("--rows", type=int, default=10_000, help="pages to seed (default 10000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs per app and endpoint (default 2)"
+    )
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--json", type=Path, dest="json_path", help="also write the results here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        dest="profile_dir",
+        help="after measuring, sample the service with py-spy into this folder",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="endpoints whose name contains this (repeatable)",
+    )
+    parser.add_argument(
+        "--service-app",
+        default="app.main:app",
+        help="ASGI app to measure as the service (default app.main:app)",
+    )
+    args = parser.parse_args(argv)
+    if args.rows < 100 or args.duration < 1 or args.rounds < 1 or args.connections < 1:
+        parser.error("--rows >= 100, --duration >= 1, --rounds >= 1, --connections >= 1")
+    return Options(
+        rows=args.rows,
+        duration_s=args.duration,
+        rounds=args.rounds,
+        connections=args.connections,
+        threads=args.threads,
+        json_path=args.json_path,
+        profile_dir=args.profile_dir,
+        only=args.only,
+        service_app=args.service_app,
+    )
+
+
+def main(argv: list[str]) -> int:
+    options = parse_args(argv)
+    try:
+        result = bench(options)
+    except LoadGeneratorMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(render(result))
+    if options.json_path is not None:
+        options.json_path.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"\nwrote {options.json_path}")
+    return 0
