@@ -66,5 +66,8 @@ orm-check: install ## Replay PRISMA_MIGRATIONS on a throwaway database and diff 
 migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
 	$(RUN) python -m scripts.prisma_migrate
 
+bench: install ## Load the service and a bare asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
+	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)
+
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules
