@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
@@ -21,11 +20,14 @@ from app.api.main import API_V1_PREFIX, api_router
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
 from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
+from app.core.middleware import add_edge_middleware
+from app.core.observability import setup_observability
 from app.core.schema_fit import check_schema_fit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or settings_or_exit()
+    setup_observability(settings)
     app = FastAPI(
         title=settings.PROJECT_NAME,
         openapi_url=f"{API_V1_PREFIX}/openapi.json",
@@ -75,15 +77,12 @@ async def _log_schema_fit(database: Database) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    # add_middleware wraps what is there: the last one added runs first.
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["ETag", "Location", "Retry-After"],
-        )
+    # Request ids, the access line, CORS and the last-resort 500, in the order that works.
+    add_edge_middleware(
+        app,
+        cors_origins=settings.cors_origins,
+        cors_expose_headers=["ETag", "Location", "Retry-After"],
+    )
 
 
 def _error_response(error: ServiceError) -> JSONResponse:

@@ -79,8 +79,18 @@ class Settings(BaseSettings):
         list[AnyHttpUrl], NoDecode, BeforeValidator(_split_origins)
     ] = []
     SENTRY_DSN: HttpUrl | None = None
+    # Share of requests traced (0: tracing off). The release defaults to Sentry's own
+    # detection (the image sets SENTRY_RELEASE from its RELEASE build argument).
+    SENTRY_TRACES_SAMPLE_RATE: float = Field(default=0.0, ge=0, le=1)
+    SENTRY_RELEASE: str | None = None
     LOG_LEVEL: LogLevel = "INFO"
     LOG_JSON: bool | None = None  # unset: JSON lines outside local, readable text in local
+
+    # The production server (scripts/serve.py; the image listens on 0.0.0.0).
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(default=8000, ge=1, le=65535)
+    WEB_CONCURRENCY: int = Field(default=1, ge=1)  # worker processes
+    GRACEFUL_SHUTDOWN_TIMEOUT: int = Field(default=20, ge=0)  # seconds for in-flight requests
     MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
 
     @field_validator("SECRET_KEY")

@@ -28,17 +28,20 @@ from app.core.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 _CALLER_KEY = "caller_sub"
 
 
-def add_edge_middleware(app: FastAPI, *, cors_origins: Sequence[str] = ()) -> None:
+def add_edge_middleware(
+    app: FastAPI, *, cors_origins: Sequence[str] = (), cors_expose_headers: Sequence[str] = ()
+) -> None:
+    """Install the edge middleware; CORS only when origins are given (it always exposes
+    the request id header to browsers, besides `cors_expose_headers`)."""
     # add_middleware wraps what is there already: the last one added runs first.
     app.add_middleware(InternalErrorMiddleware)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(cors_origins),
-            allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=[REQUEST_ID_HEADER],
+            expose_headers=[*cors_expose_headers, REQUEST_ID_HEADER],
         )
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -5,6 +5,7 @@ The Next.js server mints one per call; this service only checks them.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -15,9 +16,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
 from app.core.errors import Unauthorized
+from app.core.middleware import remember_caller
 
 ALGORITHM = "HS256"
 CLOCK_SKEW_SECONDS = 10
+
+# Settings refuse short keys outside local; in local the placeholder key is accepted
+# with one startup warning rather than a warning on every token.
+warnings.filterwarnings("ignore", category=jwt.InsecureKeyLengthWarning)
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -71,7 +77,9 @@ async def current_caller(
             "Not authenticated: send Authorization: Bearer <token>", token_given=False
         )
     settings: Settings = request.app.state.settings
-    return decode_token(settings.SECRET_KEY.get_secret_value(), credentials.credentials)
+    caller = decode_token(settings.SECRET_KEY.get_secret_value(), credentials.credentials)
+    remember_caller(request, caller.subject)  # for the access line
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
