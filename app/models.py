@@ -110,7 +110,7 @@ class Profile(SQLModel, table=True):
         PrimaryKeyConstraint("userId", name="Profile_pkey"),
     )
 
-    userId: str = Field(sa_column=Column("userId", Text, primary_key=True))
+    userId: str = Field(default=None, sa_column=Column("userId", Text, primary_key=True))
     bio: str | None = Field(default=None, sa_column=Column("bio", Text))
     avatarUrl: str | None = Field(default=None, sa_column=Column("avatarUrl", Text))
     updatedAt: datetime.datetime = Field(
@@ -180,7 +180,7 @@ class Page(SQLModel, table=True):
         default=0,
         sa_column=Column("viewCount", BigInteger, nullable=False, server_default=text("0")),
     )
-    authorId: str = Field(sa_column=Column("authorId", Text, nullable=False))
+    authorId: str = Field(default=None, sa_column=Column("authorId", Text, nullable=False))
     parentId: str | None = Field(default=None, sa_column=Column("parentId", Text))
     createdAt: datetime.datetime = Field(
         default_factory=now,
@@ -240,7 +240,7 @@ class PageRevision(SQLModel, table=True):
         PrimaryKeyConstraint("pageId", "version", name="PageRevision_pkey"),
     )
 
-    pageId: str = Field(sa_column=Column("pageId", Text, primary_key=True))
+    pageId: str = Field(default=None, sa_column=Column("pageId", Text, primary_key=True))
     version: int = Field(sa_column=Column("version", Integer, primary_key=True))
     title: str = Field(sa_column=Column("title", Text, nullable=False))
     content: str | None = Field(default=None, sa_column=Column("content", Text))

@@ -449,8 +449,14 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
                     self.add_literal_import(module, name)
                 else:
                     self.add_module_import(name)
-        elif column.nullable or column.server_default is not None or _is_autoincrement(column):
-            # None is left out of INSERT: the database fills in NULL or its default.
+        elif (
+            column.nullable
+            or column.server_default is not None
+            or column.foreign_keys
+            or _is_autoincrement(column)
+        ):
+            # None is left out of INSERT: the database fills in NULL or its default, and
+            # a foreign key is usually set through its relationship (page.author = user).
             kwargs["default"] = "None"
             if _is_autoincrement(column):
                 python_type = f"{python_type} | None"
