@@ -1,0 +1,120 @@
+"""`make orm` output: stable, committed, checked against the migrations, loud on mismatch."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts import orm_check
+from scripts.generate_models import GenerationError, generate, load_datamodel
+from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generating_twice_gives_the_committed_files(database_url: str) -> None:
+    schema, datamodel, _ = load_datamodel(EXAMPLE_SCHEMA)
+    for kind, committed in (("tables", "models.py"), ("views", "view_tables.py")):
+        first = generate(kind, database_url, schema, datamodel).source
+        second = generate(kind, database_url, schema, datamodel).source
+
+        assert first == second
+        assert first == (ROOT / "app" / committed).read_text(), (
+            f"app/{committed} is stale: run `uv run python -m scripts.orm_check --write`"
+        )
+
+
+def test_orm_check_shows_a_diff_and_the_fix_after_a_new_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    migrations = tmp_path / "migrations"
+    shutil.copytree(EXAMPLE_MIGRATIONS, migrations)
+    added = migrations / "20260301000000_tag_color"
+    added.mkdir()
+    (added / "migration.sql").write_text(
+        '-- AlterTable\nALTER TABLE "Tag" ADD COLUMN "color" TEXT;\n'
+    )
+    monkeypatch.setenv("PRISMA_MIGRATIONS", str(migrations))
+
+    assert orm_check.main([]) == 1
+
+    out = capsys.readouterr().out
+    assert "+++ app/models.py (generated from the migrations)" in out
+    assert '+    color: str | None = Field(default=None, sa_column=Column("color", Text))' in out
+    assert '+PRISMA_MIGRATION: str | None = "20260301000000_tag_color"' in out
+    assert orm_check.FIX_COMMAND in out
+    assert "view_tables.py" in out  # its migration constant moved too
+
+
+def test_a_schema_field_without_a_column_stops_generation(
+    database_url: str, tmp_path: Path
+) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        EXAMPLE_SCHEMA.read_text().replace(
+            "  content   String?\n", "  content   String?\n  subtitle  String?\n", 1
+        )
+    )
+    _, datamodel, _ = load_datamodel(schema)
+
+    with pytest.raises(GenerationError, match=r"Page\.subtitle has no column"):
+        generate("tables", database_url, schema, datamodel)
+
+
+def test_an_enum_value_unknown_to_the_schema_stops_generation(
+    database_url: str, tmp_path: Path
+) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(EXAMPLE_SCHEMA.read_text().replace("  ARCHIVED\n", "", 1))
+    _, datamodel, _ = load_datamodel(schema)
+
+    with pytest.raises(GenerationError, match=r"PageStatus .*only in the database \['ARCHIVED'\]"):
+        generate("tables", database_url, schema, datamodel)
+
+
+IMPORT_AND_CONFIGURE = """
+import importlib, sys
+from sqlalchemy.orm import configure_mappers
+module = importlib.import_module(sys.argv[1])
+configure_mappers()
+print(" ".join(sorted(module.SQLModel.metadata.tables)))
+"""
+
+
+def import_in_subprocess(module_file: Path) -> str:
+    """Import a generated module in a fresh interpreter (its classes would clash with
+    app.models in this one), configure its mappers, and return its table names."""
+    done = subprocess.run(  # noqa: S603  (fixed interpreter and code)
+        [sys.executable, "-c", IMPORT_AND_CONFIGURE, module_file.stem],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(module_file.parent)])},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path: Path) -> None:
+    schema, datamodel, notes = load_datamodel(None)
+    generated = generate("tables", database_url, schema, datamodel)
+    path = tmp_path / "database_only_models.py"
+    path.write_text(generated.source)
+
+    tables = import_in_subprocess(path).split()
+
+    assert set(tables) == {
+        "Page",
+        "PageRevision",
+        "Profile",
+        "Tag",
+        "User",
+        "_PageToTag",
+        "audit_logs",
+    }
+    assert notes == ["PRISMA_SCHEMA is empty: generating from the database alone"]
+    assert any("client-side defaults" in note for note in generated.notes)
