@@ -78,9 +78,8 @@ class AccessLogMiddleware:
 
 
 def _log_access(scope: Scope, status: int, seconds: float) -> None:
-    route = scope.get("route")
     # The template keeps ids out of the path field; unmatched paths are logged as sent.
-    path = getattr(route, "path", None) or scope["path"]
+    path = _route_template(scope) or scope["path"]
     method = scope["method"]
     duration_ms = round(seconds * 1000, 2)
     logger.bind(
@@ -90,6 +89,13 @@ def _log_access(scope: Scope, status: int, seconds: float) -> None:
         duration_ms=duration_ms,
         sub=(scope.get("state") or {}).get(_CALLER_KEY),
     ).info(f"{method} {path} {status} {duration_ms}ms")
+
+
+def _route_template(scope: Scope) -> str | None:
+    # FastAPI 0.137+ keeps the route of an included router unprefixed in scope["route"]
+    # and the full template on its effective route context (Sentry reads it there too).
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    return getattr(context, "path", None) or getattr(scope.get("route"), "path", None)
 
 
 class InternalErrorMiddleware:
