@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.api.main import API_V1_PREFIX, api_router
+from app.core.body_limit import DeclaredBodyLimit
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
 from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
@@ -32,7 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=settings.PROJECT_NAME,
         openapi_url=f"{API_V1_PREFIX}/openapi.json",
         lifespan=_lifespan,
-        max_body_size=settings.MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.database = None
@@ -77,6 +77,8 @@ async def _log_schema_fit(database: Database) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    # Innermost first: add_middleware wraps what is there already.
+    app.add_middleware(DeclaredBodyLimit, max_body_size=settings.MAX_BODY_BYTES)
     # Request ids, the access line, CORS and the last-resort 500, in the order that works.
     add_edge_middleware(
         app,

@@ -36,6 +36,21 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _json_without_nul(value: JsonValue) -> JsonValue:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            _no_nul(item)
+        elif isinstance(item, dict):
+            for key in item:
+                _no_nul(key)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return value
+
+
 def _naive_utc_ms(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -58,6 +73,9 @@ Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul)]
 """A string, never coerced from another type, without NUL (PostgreSQL refuses it)."""
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
+
+Json = Annotated[JsonValue, AfterValidator(_json_without_nul)]
+"""Any JSON value, stored as given (jsonb refuses NUL characters too)."""
 
 DateTime = Annotated[
     datetime,
@@ -128,7 +146,7 @@ class PageCreate(RequestBody):
     status: PageStatus = PageStatus.DRAFT
     published: Annotated[bool, Field(strict=True)] = False
     keywords: Keywords = []
-    metadata: JsonValue = Field(default=None, serialization_alias="metadata_")
+    metadata: Json = Field(default=None, serialization_alias="metadata_")
     price: Price | None = None
     authorId: Id
     parentId: Id | None = None
@@ -143,7 +161,7 @@ class PageUpdate(RequestBody):
     status: PageStatus = omittable()
     published: Annotated[bool, Field(strict=True)] = omittable()
     keywords: Keywords = omittable()
-    metadata: JsonValue = Field(default=None, serialization_alias="metadata_")
+    metadata: Json = Field(default=None, serialization_alias="metadata_")
     price: Price | None = None
     authorId: Id = omittable()
     parentId: Id | None = None

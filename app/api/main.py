@@ -10,7 +10,9 @@ API_V1_PREFIX = "/api/v1"
 
 
 def api_router(settings: Settings) -> APIRouter:
-    router = APIRouter()
+    # The body limit sits on the routes (not the app) so that DeclaredBodyLimit, a
+    # middleware, answers a too-large Content-Length first, in JSON.
+    router = APIRouter(max_body_size=settings.MAX_BODY_BYTES)
     router.include_router(utils.router)
 
     protected = APIRouter(dependencies=[Depends(current_caller)])

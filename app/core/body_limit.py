@@ -1,0 +1,27 @@
+"""Refuse a declared request body over MAX_BODY_BYTES with the service's JSON error.
+
+FastAPI's `max_body_size` (set on the API router) also stops bodies that grow past the
+limit while streaming (chunked uploads), but answers a too-large Content-Length in
+plain text; this runs first, so every 413 has the `{"detail": ...}` shape.
+"""
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+TOO_LARGE = "Content Too Large"  # FastAPI's own wording for the streamed case
+
+
+class DeclaredBodyLimit:
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = Headers(scope=scope).get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body_size:
+                response = JSONResponse({"detail": TOO_LARGE}, status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
