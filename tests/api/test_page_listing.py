@@ -31,7 +31,7 @@ async def shelf(client: AsyncClient, author_id: str) -> dict[str, dict]:
     return pages
 
 
-async def _titles(client: AsyncClient, author_id: str, **params: object) -> list[str]:
+async def _titles(client: AsyncClient, author_id: str, **params: str) -> list[str]:
     response = await client.get("/pages/", params={"authorId": author_id, **params})
     assert response.status_code == 200, response.text
     return [page["title"] for page in response.json()["data"]]
