@@ -198,7 +198,9 @@ class Page(SQLModel, table=True):
         back_populates="children", sa_relationship_kwargs={"remote_side": "[Page.id]"}
     )
     children: list["Page"] = Relationship(
-        back_populates="parent", sa_relationship_kwargs={"remote_side": "[Page.parentId]"}
+        back_populates="parent",
+        passive_deletes="all",
+        sa_relationship_kwargs={"remote_side": "[Page.parentId]"},
     )
     tags: list["Tag"] = Relationship(
         back_populates="pages",

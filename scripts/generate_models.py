@@ -56,13 +56,16 @@ def latest_migration(engine: Engine) -> str | None:
         ).scalar()
 
 
-def _schema_label(schema: Path | None) -> str:
-    if schema is None:
-        return "no Prisma schema"
+def project_path(path: Path) -> str:
+    """`path` relative to the project, or its bare name: never a machine path."""
     try:
-        return schema.resolve().relative_to(ROOT).as_posix()
+        return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
-        return schema.name
+        return path.name
+
+
+def _schema_label(schema: Path | None) -> str:
+    return "no Prisma schema" if schema is None else project_path(schema)
 
 
 def _header(kind: str, schema: Path | None) -> str:
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         target = args.out / OUTPUTS[result.kind]
         target.write_text(result.source)
-        print(f"wrote {target}")
+        print(f"wrote {project_path(target)}")
         for note in result.notes:
             print(f"  note: {note}", file=sys.stderr)
     return 0

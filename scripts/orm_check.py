@@ -21,19 +21,13 @@ from scripts.generate_models import (
     GenerationError,
     generate,
     load_datamodel,
+    project_path,
     resolve_schema,
 )
 from scripts.prisma_migrate import MigrationError, deploy
 from scripts.throwaway_pg import throwaway_database
 
 FIX_COMMAND = "uv run python -m scripts.orm_check --write"
-
-
-def _label(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
 
 
 def fresh_models(migrations: Path, schema: Path | None) -> dict[str, str]:
@@ -51,7 +45,7 @@ def fresh_models(migrations: Path, schema: Path | None) -> dict[str, str]:
 
 def diff(committed: Path, generated: str) -> str:
     current = committed.read_text() if committed.is_file() else ""
-    label = _label(committed)
+    label = project_path(committed)
     return "".join(
         difflib.unified_diff(
             current.splitlines(keepends=True),
@@ -82,17 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, source in generated.items():
             if differences[name]:
                 (args.out / name).write_text(source)
-                print(f"wrote {_label(args.out / name)}")
+                print(f"wrote {project_path(args.out / name)}")
         return 0
     stale = [name for name, text in differences.items() if text]
     if not stale:
-        print(f"orm-check: {', '.join(generated)} match {_label(migrations)}")
+        print(f"orm-check: {', '.join(generated)} match {project_path(migrations)}")
         return 0
     for name in stale:
         sys.stdout.write(differences[name])
     print(
         f"\norm-check: {', '.join('app/' + n for n in stale)} differ from what "
-        f"{_label(migrations)} generates.\n"
+        f"{project_path(migrations)} generates.\n"
         f"Fix: `{FIX_COMMAND}` (or `make migrate && make orm` on a database with "
         "exactly these migrations), then commit the files."
     )

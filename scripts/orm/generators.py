@@ -129,6 +129,10 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         self._relation_fields: dict[int, PrismaField] = {}  # id(relationship) -> field
         self._defaults: dict[tuple[str, str], PythonDefault] = {}
         self._column_extras: dict[str, str] = {}
+        # id(relationship) on the side without the key (User.pages, User.profile).
+        self._referenced_side: set[int] = set()
+        # id(relationship) -> [(key column, referenced column)] where no foreign key exists.
+        self._explicit_joins: dict[int, list[tuple[str, str]]] = {}
         self.migration: str | None = None
         prisma_names = {m.name for m in datamodel.models} if datamodel else set()
         self._qualify_sqlmodel = bool(prisma_names & SQLMODEL_NAMES)
@@ -263,12 +267,6 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             ),
             None,
         )
-        if constraint is None:
-            raise MappingError(
-                f"relation {prisma_model.name}.{field.name} ({', '.join(columns)}) has no "
-                f"foreign key to {target.table.name!r} in the database (relationMode "
-                "'prisma' is not supported)"
-            )
         back = next(
             f
             for f in target_prisma.relation_fields()
@@ -292,12 +290,30 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             backref=forward,
         )
         forward.backref = reverse
+        self._referenced_side.add(id(reverse))
+        if constraint is None:
+            # relationMode = "prisma": no foreign key in the database, so say the join.
+            targets = {f.name: f.column for f in target_prisma.fields}
+            pairs = [
+                (column, targets[name])
+                for column, name in zip(columns, field.relation_to_fields, strict=True)
+            ]
+            self._explicit_joins[id(forward)] = self._explicit_joins[id(reverse)] = pairs
+            self.notes.append(
+                f"relation {prisma_model.name}.{field.name} has no foreign key in the "
+                'database (relationMode "prisma"): joined explicitly; Prisma\'s emulated '
+                "referential actions are not reproduced"
+            )
         if source is target:
             forward.remote_side = [
-                source.get_column_attribute(element.column.name) for element in constraint.elements
+                source.get_column_attribute(target_column)
+                for _, target_column in self._join_pairs(constraint, forward)
             ]
             reverse.remote_side = [source.get_column_attribute(name) for name in columns]
-        if len(get_common_fk_constraints(source.table, target.table)) > 1:
+        if (
+            constraint is not None
+            and len(get_common_fk_constraints(source.table, target.table)) > 1
+        ):
             keys = [source.get_column_attribute(name) for name in columns]
             forward.foreign_keys = keys
             reverse.foreign_keys = keys
@@ -305,6 +321,14 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         self._relation_fields[id(reverse)] = back
         source.relationships.append(forward)
         target.relationships.append(reverse)
+
+    def _join_pairs(
+        self, constraint: ForeignKeyConstraint | None, relationship: RelationshipAttribute
+    ) -> list[tuple[str, str]]:
+        """(column holding the key, referenced column) pairs of a relation."""
+        if constraint is None:
+            return self._explicit_joins[id(relationship)]
+        return [(element.parent.name, element.column.name) for element in constraint.elements]
 
     def _add_implicit_many_to_many(self, link: Model, models: Mapping[str, Model]) -> None:
         assert self.datamodel is not None
@@ -552,11 +576,29 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         self, relationship: RelationshipAttribute
     ) -> Mapping[str, Any]:
         kwargs = dict(super().render_relationship_arguments(relationship))
+        kwargs.pop("uselist", None)  # decided below from Prisma's cardinality
         holds_foreign_key = (
-            relationship.constraint is not None
-            and relationship.constraint.table is relationship.source.table
-            and relationship.type is not RelationshipType.MANY_TO_MANY
+            relationship.type is not RelationshipType.MANY_TO_MANY
+            and id(relationship) not in self._referenced_side
         )
+        if relationship.type is RelationshipType.ONE_TO_ONE and not holds_foreign_key:
+            kwargs["uselist"] = "False"
+        pairs = self._explicit_joins.get(id(relationship))
+        if pairs is not None:
+            owner, referenced = (
+                (relationship.source, relationship.target)
+                if holds_foreign_key
+                else (relationship.target, relationship.source)
+            )
+            terms = [
+                f"{owner.name}.{owner.get_column_attribute(key).name} == "
+                f"{referenced.name}.{referenced.get_column_attribute(ref).name}"
+                for key, ref in pairs
+            ]
+            join = terms[0] if len(terms) == 1 else f"and_({', '.join(terms)})"
+            keys = ", ".join(f"{owner.name}.{owner.get_column_attribute(k).name}" for k, _ in pairs)
+            kwargs["primaryjoin"] = repr(join)
+            kwargs["foreign_keys"] = repr(f"[{keys}]")
         if relationship.type is RelationshipType.MANY_TO_MANY:
             # The link rows go with either side (ON DELETE CASCADE in the database).
             kwargs["passive_deletes"] = "True"

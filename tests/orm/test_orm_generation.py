@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from app.core.dburl import libpq_url
 from scripts import orm_check
 from scripts.generate_models import GenerationError, generate, load_datamodel
+from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +121,24 @@ def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path
     }
     assert notes == ["PRISMA_SCHEMA is empty: generating from the database alone"]
     assert any("client-side defaults" in note for note in generated.notes)
+
+
+async def test_relations_without_foreign_keys_are_joined_explicitly(
+    empty_database: str, tmp_path: Path
+) -> None:
+    """Prisma's relationMode = "prisma" keeps relations out of the database."""
+    await deploy(empty_database, EXAMPLE_MIGRATIONS)
+    conn = await asyncpg.connect(libpq_url(empty_database))
+    try:
+        await conn.execute('ALTER TABLE "Page" DROP CONSTRAINT "Page_authorId_fkey"')
+    finally:
+        await conn.close()
+    schema, datamodel, _ = load_datamodel(EXAMPLE_SCHEMA)
+
+    generated = generate("tables", empty_database, schema, datamodel)
+    path = tmp_path / "no_foreign_key_models.py"
+    path.write_text(generated.source)
+
+    assert "User" in import_in_subprocess(path).split()
+    assert '"primaryjoin": "Page.authorId == User.id"' in generated.source
+    assert any("Page.author has no foreign key" in note for note in generated.notes)
