@@ -11,12 +11,13 @@ import argparse
 import json
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from app.core.dburl import masked, psycopg_url
 from scripts.env import ROOT, tool_settings
@@ -122,20 +123,7 @@ def generate(
     """Reflect the database and render one module (`kind` is "tables" or "views")."""
     engine = create_engine(psycopg_url(database_url))
     try:
-        inspector = inspect(engine)
-        views = set(inspector.get_view_names())
-        metadata = MetaData()
-        if kind == "tables":
-            metadata.reflect(engine, views=False)
-            generator: PrismaSQLModelGenerator | PrismaViewsGenerator = PrismaSQLModelGenerator(
-                metadata, engine, [], datamodel=datamodel
-            )
-        else:
-            if views:
-                metadata.reflect(engine, views=True, only=sorted(views))
-            generator = PrismaViewsGenerator(metadata, engine, [], datamodel=datamodel, views=views)
-        generator.migration = latest_migration(engine)
-        body = generator.generate()
+        body, notes = _render(kind, engine, datamodel)
     except SQLAlchemyError as exc:
         raise GenerationError(
             f"cannot read the database at {masked(database_url)}: {exc.__class__.__name__}: "
@@ -146,8 +134,26 @@ def generate(
     finally:
         engine.dispose()
     source = _header(kind, schema) + "\n" + body
-    notes = list(dict.fromkeys(generator.notes))
     return Generated(kind, _ruff(source, f"app/{OUTPUTS[kind]}"), notes)
+
+
+def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str, list[str]]:
+    views = set(inspect(engine).get_view_names())
+    metadata = MetaData()
+    generator: PrismaSQLModelGenerator | PrismaViewsGenerator
+    with warnings.catch_warnings():
+        # "Did not recognize type": such columns are typed Any and listed in the notes.
+        warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+        if kind == "tables":
+            metadata.reflect(engine, views=False)
+            generator = PrismaSQLModelGenerator(metadata, engine, [], datamodel=datamodel)
+        else:
+            if views:
+                metadata.reflect(engine, views=True, only=sorted(views))
+            generator = PrismaViewsGenerator(metadata, engine, [], datamodel=datamodel, views=views)
+    generator.migration = latest_migration(engine)
+    body = generator.generate()
+    return body, list(dict.fromkeys(generator.notes))
 
 
 def load_datamodel(schema: Path | None) -> tuple[Path | None, Datamodel | None, list[str]]:

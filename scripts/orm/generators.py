@@ -22,10 +22,10 @@ from sqlacodegen.models import (
 )
 from sqlacodegen.utils import get_column_names, get_common_fk_constraints, render_callable
 from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import DOMAIN, JSONB, TIMESTAMP
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import MetaData
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 from sqlmodel import SQLModel
 
 from app.prisma_defaults import PrismaDateTime
@@ -493,6 +493,14 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             # sqlacodegen cannot render JSON types whose astext_type is the default.
             self.add_import(column.type)
             return f"{column.type.__class__.__name__}(none_as_null=True)"
+        if isinstance(column.type, DOMAIN):
+            # The domain by name over its base type; its CHECK stays in the database.
+            self.add_import(DOMAIN)
+            data_type = column.type.data_type
+            if getattr(data_type, "collation", None) == "default":
+                data_type = data_type.__class__()
+            base = self.render_column_type(Column(column.name, data_type))
+            return f"DOMAIN({column.type.name!r}, {base})"
         if isinstance(column.type, Uuid) and not column.type.as_uuid:
             self.add_import(Uuid)
             return "Uuid(as_uuid=False)"
@@ -540,12 +548,20 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             return "JsonValue"
         if isinstance(column_type, Uuid) and not column_type.as_uuid:
             return "str"
+        if isinstance(column_type, DOMAIN):
+            return self._python_type(column, column_type.data_type)
         try:
             python_type = column_type.python_type
-        except NotImplementedError as exc:
-            raise MappingError(
-                f"{column.table.name}.{column.name}: no Python type for {column_type!r}"
-            ) from exc
+        except NotImplementedError:
+            python_type = object
+        if python_type is object:
+            # tsvector, point, ranges...: Prisma's `Unsupported(...)`; values pass through
+            # as the driver returns them.
+            known = not isinstance(column_type, NullType)
+            sql_type = column_type.compile(self.bind.dialect) if known else "an unknown type"
+            self.notes.append(f"{column.table.name}.{column.name} is {sql_type}: typed Any")
+            self.add_literal_import("typing", "Any")
+            return "Any"
         if python_type.__module__ == "builtins":
             return python_type.__name__
         self.add_module_import(python_type.__module__)
