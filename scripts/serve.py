@@ -27,6 +27,7 @@ def main() -> None:
         log_config=None,  # logging is the app's: set up above, and by each worker's app
         access_log=False,  # the app writes one access line per request itself
         timeout_graceful_shutdown=settings.GRACEFUL_SHUTDOWN_TIMEOUT,
+        timeout_keep_alive=settings.KEEPALIVE_TIMEOUT,
         server_header=False,
         # X-Forwarded-* are honoured from the addresses in FORWARDED_ALLOW_IPS only.
         proxy_headers=True,

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     PORT: int = Field(default=8000, ge=1, le=65535)
     WEB_CONCURRENCY: int = Field(default=1, ge=1)  # worker processes
     GRACEFUL_SHUTDOWN_TIMEOUT: int = Field(default=20, ge=0)  # seconds for in-flight requests
+    # Seconds an idle keep-alive connection stays open; behind a load balancer, keep it
+    # above the balancer's idle timeout, or it reuses connections the server just closed.
+    KEEPALIVE_TIMEOUT: int = Field(default=5, ge=1)
     MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
 
     @field_validator("SECRET_KEY")
