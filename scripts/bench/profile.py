@@ -1,9 +1,12 @@
 """Sampling the service under load with py-spy, and reading the samples.
 
 py-spy attaches to the running worker (no change to the service, no restart) and
-writes collapsed stacks ("frame;frame;... count" per line). The summary splits
-the samples two ways: by the package whose code was running (self time, sums to
-100%), and by the functions most time was spent under (inclusive time).
+writes collapsed stacks ("frame;frame;... count" per line). Only samples taken
+while a thread holds the GIL are kept (`--gil`): that is where the worker's one
+core goes; an event loop waiting in epoll or an idle thread-pool thread is not.
+The summary splits the samples by the package whose code was running (self time,
+sums to 100%), by package including what it calls (inclusive), and lists the
+functions of the app and the hottest functions overall.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ def sampling(pid: int, output: Path, duration_s: int) -> Iterator[None]:
             str(SAMPLE_RATE),
             "--duration",
             str(duration_s + 5),
+            "--gil",
             "--format",
             "raw",
             "--output",
@@ -62,16 +66,15 @@ def sampling(pid: int, output: Path, duration_s: int) -> Iterator[None]:
 
 
 def package_of(path: str) -> str:
-    """Who owns a frame's file: 'sqlalchemy', 'app/crud', 'stdlib:asyncio', ..."""
+    """Who owns a frame's file: 'sqlalchemy', 'app/crud', 'asyncio', ...
+
+    py-spy names files relative to their import root ('sqlalchemy/orm/session.py').
+    """
     if "site-packages/" in path:
-        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    if "/app/" in path or path.startswith("app/"):
-        return "app/" + path.split("app/", 1)[1].removesuffix(".py")
-    if "/python3." in path:
-        rest = path.split("/python3.", 1)[1].split("/", 1)
-        if len(rest) > 1:
-            return "stdlib:" + rest[1].split("/", 1)[0].removesuffix(".py")
-    return path
+        path = path.split("site-packages/", 1)[1]
+    if path.startswith("app/"):
+        return path.removesuffix(".py")
+    return path.split("/", 1)[0].removesuffix(".py")
 
 
 def parse(text: str) -> list[tuple[list[str], int]]:
@@ -92,29 +95,55 @@ def _function(frame: str) -> str:
     return f"{match['func']} ({short})"
 
 
+# Packages every sample runs under (the server's entry points): no information.
+_ENTRY_PACKAGES = {"<frozen runpy>", "click", "uvicorn", "asyncio", "runpy"}
+
+
 def summarize(output: Path) -> dict[str, Any]:
-    """Self time by package and inclusive time by function, as shares of all samples."""
+    """Shares of all samples: self and inclusive by package, app functions, hottest functions."""
     stacks = parse(output.read_text())
     total = sum(count for _, count in stacks) or 1
-    by_package: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
+    self_package: Counter[str] = Counter()
+    inclusive_package: Counter[str] = Counter()
+    app_functions: Counter[str] = Counter()
+    self_function: Counter[str] = Counter()
     for frames, count in stacks:
-        leaf = _FRAME.match(frames[-1])
-        by_package[package_of(leaf["file"]) if leaf else "?"] += count
-        for function in {_function(frame) for frame in frames}:
-            inclusive[function] += count
+        files = [(m["file"] if (m := _FRAME.match(frame)) else "?") for frame in frames]
+        self_package[package_of(files[-1])] += count
+        self_function[_function(frames[-1])] += count
+        for package in {package_of(file) for file in files} - _ENTRY_PACKAGES:
+            inclusive_package[package] += count
+        for frame, file in zip(frames, files, strict=True):
+            if file.startswith("app/"):
+                app_functions[_function(frame)] += count
+
+    def shares(counter: Counter[str]) -> dict[str, float]:
+        return {k: round(v / total, 4) for k, v in counter.most_common(TOP)}
+
+    for function in set(app_functions):  # counted once per sample, even when recursive
+        app_functions[function] = sum(
+            count for frames, count in stacks if any(_function(f) == function for f in frames)
+        )
     return {
         "samples": total,
-        "self_by_package": {k: round(v / total, 4) for k, v in by_package.most_common(TOP)},
-        "inclusive_by_function": {k: round(v / total, 4) for k, v in inclusive.most_common(TOP)},
+        "self_by_package": shares(self_package),
+        "inclusive_by_package": shares(inclusive_package),
+        "inclusive_by_app_function": shares(app_functions),
+        "self_by_function": shares(self_function),
     }
 
 
+_SECTIONS = {
+    "self_by_package": "self time by package",
+    "inclusive_by_package": "inclusive time by package (with what it calls)",
+    "inclusive_by_app_function": "inclusive time by app function",
+    "self_by_function": "self time by function",
+}
+
+
 def render(summary: dict[str, Any]) -> list[str]:
-    lines = [f"  {summary['samples']} samples; self time by package:"]
-    lines += [f"    {share:6.1%}  {name}" for name, share in summary["self_by_package"].items()]
-    lines.append("  inclusive time by function:")
-    lines += [
-        f"    {share:6.1%}  {name}" for name, share in summary["inclusive_by_function"].items()
-    ]
+    lines = [f"  {summary['samples']} samples with the GIL held"]
+    for key, title in _SECTIONS.items():
+        lines.append(f"  {title}:")
+        lines += [f"    {share:6.1%}  {name}" for name, share in summary[key].items()]
     return lines

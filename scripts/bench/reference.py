@@ -215,30 +215,35 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    global _fingerprint
-    _fingerprint = _b36(os.getpid(), 4)
-    size = int(os.environ.get("REFERENCE_POOL_SIZE", "10"))
-    app.state.pool = await asyncpg.create_pool(
-        libpq_url(os.environ["DATABASE_URL"]),
-        min_size=size,
-        max_size=size,
-        init=_init_connection,
-        server_settings={"jit": "off"},
+def create_app(database_url: str | None = None) -> Starlette:
+    """The reference app over `database_url` (default: the DATABASE_URL variable)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        global _fingerprint
+        _fingerprint = _b36(os.getpid(), 4)
+        size = int(os.environ.get("REFERENCE_POOL_SIZE", "10"))
+        app.state.pool = await asyncpg.create_pool(
+            libpq_url(database_url or os.environ["DATABASE_URL"]),
+            min_size=size,
+            max_size=size,
+            init=_init_connection,
+            server_settings={"jit": "off"},
+        )
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    return Starlette(
+        routes=[
+            Route("/api/v1/utils/health-check", health),
+            Route("/api/v1/pages/", list_pages),
+            Route("/api/v1/pages/", create_page, methods=["POST"]),
+            Route("/api/v1/pages/{id}", get_page),
+        ],
+        lifespan=lifespan,
     )
-    try:
-        yield
-    finally:
-        await app.state.pool.close()
 
 
-app = Starlette(
-    routes=[
-        Route("/api/v1/utils/health-check", health),
-        Route("/api/v1/pages/", list_pages),
-        Route("/api/v1/pages/", create_page, methods=["POST"]),
-        Route("/api/v1/pages/{id}", get_page),
-    ],
-    lifespan=lifespan,
-)
+app = create_app()

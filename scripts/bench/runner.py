@@ -204,9 +204,10 @@ class Options:
     profile_dir: Path | None
     only: list[str]
     service_app: str
+    service_env: dict[str, str]
 
 
-def service_env(database_url: str, secret_key: str) -> dict[str, str]:
+def service_env(database_url: str, secret_key: str, overrides: dict[str, str]) -> dict[str, str]:
     """Production settings: JSON logs at INFO, auth on, no Sentry, one worker."""
     env = dict(os.environ)
     env.update(
@@ -217,6 +218,7 @@ def service_env(database_url: str, secret_key: str) -> dict[str, str]:
         LOG_LEVEL="INFO",
         SENTRY_DSN="",
     )
+    env.update(overrides)
     return env
 
 
@@ -273,7 +275,7 @@ def bench(options: Options) -> dict[str, Any]:
             "service": AppProcess(
                 "service",
                 options.service_app,
-                service_env(database_url, secret_key),
+                service_env(database_url, secret_key, options.service_env),
                 work / "service.log",
             ),
             "reference": AppProcess(
@@ -420,6 +422,8 @@ def report(
         "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": info,
         "settings": {
+            "service_app": options.service_app,
+            "service_env": options.service_env,
             "rows": options.rows,
             "duration_s": options.duration_s,
             "rounds": options.rounds,
@@ -563,7 +567,15 @@ def parse_args(argv: list[str]) -> Options:
         default="app.main:app",
         help="ASGI app to measure as the service (default app.main:app)",
     )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the service on top of the production ones (repeatable)",
+    )
     args = parser.parse_args(argv)
+    overrides = dict(item.partition("=")[::2] for item in args.service_env)
     if args.rows < 100 or args.duration < 1 or args.rounds < 1 or args.connections < 1:
         parser.error("--rows >= 100, --duration >= 1, --rounds >= 1, --connections >= 1")
     return Options(
@@ -576,6 +588,7 @@ def parse_args(argv: list[str]) -> Options:
         profile_dir=args.profile_dir,
         only=args.only,
         service_app=args.service_app,
+        service_env=overrides,
     )
 
 
