@@ -29,7 +29,7 @@ DATA_DIR = ROOT / ".data" / "postgres"
 
 
 @contextmanager
-def database_for(settings: Settings, data_dir: Path = DATA_DIR) -> Iterator[tuple[str, bool]]:
+def database_for(settings: Settings, data_dir: Path) -> Iterator[tuple[str, bool]]:
     """DATABASE_URL, or an embedded server brought up to date; yield (url, embedded)."""
     if settings.DATABASE_URL is not None:
         yield settings.DATABASE_URL.get_secret_value(), False
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = settings_or_exit()
-    with database_for(settings) as (url, embedded):
+    with database_for(settings, DATA_DIR) as (url, embedded):
         if args.seed_only:
             _seed(url)
             return 0

@@ -185,9 +185,10 @@ def from_db_error(
     if state == "23505":
         what = f" with this {' and '.join(fields)}" if fields else " with these values"
         return Conflict(f"{name}{what} already exists", fields)
+    if state == "23001" or (state == "23503" and operation == "delete"):
+        referrer = _driver_attr(exc, "table_name") or "another table"
+        return Conflict(f"{name} is still referenced by {referrer} ({constraint})")
     if state == "23503":
-        if operation == "delete":
-            return Conflict(f"{name} is still referenced ({constraint})")
         return InvalidReference(field, _referred_table(table, columns))
     if state == "23502":
         column = _driver_attr(exc, "column_name")

@@ -138,3 +138,9 @@ async def test_a_streamed_body_over_the_size_limit_is_413(client: AsyncClient) -
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "Content Too Large"}
+
+
+async def test_a_create_without_a_body_is_422_not_415(client: AsyncClient) -> None:
+    response = await client.post("/pages/")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "missing"
