@@ -53,8 +53,8 @@ def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
 
-class _PrismaNaming:
-    """Enum handling shared by both generators (mixed into sqlacodegen's classes)."""
+class _PrismaNaming(TablesGenerator):
+    """Enums and column types shared by both generators (comes first in their bases)."""
 
     datamodel: Datamodel | None
     notes: list[str]
@@ -85,10 +85,28 @@ class _PrismaNaming:
             )
         return [(by_value[v], v) for v in values]
 
+    def render_column_type(self, column: Column[Any]) -> str:
+        if isinstance(column.type, JSON):
+            # sqlacodegen cannot render JSON types whose astext_type is the default.
+            self.add_import(column.type)
+            return f"{column.type.__class__.__name__}(none_as_null=True)"
+        if isinstance(column.type, DOMAIN):
+            # The domain by name over its base type; its CHECK stays in the database.
+            self.add_import(DOMAIN)
+            data_type = column.type.data_type
+            if getattr(data_type, "collation", None) == "default":
+                data_type = data_type.__class__()
+            base = self.render_column_type(Column(column.name, data_type))
+            return f"DOMAIN({column.type.name!r}, {base})"
+        if isinstance(column.type, Uuid) and not column.type.as_uuid:
+            self.add_import(Uuid)
+            return "Uuid(as_uuid=False)"
+        return super().render_column_type(column)
+
     def render_enum_classes(self) -> str:
         if not self.enum_values:
             return ""
-        self.add_module_import("enum")  # type: ignore[attr-defined]
+        self.add_module_import("enum")
         order = [e.name for e in self.datamodel.enums] if self.datamodel else []
         names = sorted(
             self.enum_values, key=lambda n: (order.index(n) if n in order else len(order), n)
@@ -488,24 +506,6 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         field_call = render_callable(self._sqlmodel("Field"), kwargs=kwargs)
         return f"{column_attr.name}: {python_type} = {field_call}"
 
-    def render_column_type(self, column: Column[Any]) -> str:
-        if isinstance(column.type, JSON):
-            # sqlacodegen cannot render JSON types whose astext_type is the default.
-            self.add_import(column.type)
-            return f"{column.type.__class__.__name__}(none_as_null=True)"
-        if isinstance(column.type, DOMAIN):
-            # The domain by name over its base type; its CHECK stays in the database.
-            self.add_import(DOMAIN)
-            data_type = column.type.data_type
-            if getattr(data_type, "collation", None) == "default":
-                data_type = data_type.__class__()
-            base = self.render_column_type(Column(column.name, data_type))
-            return f"DOMAIN({column.type.name!r}, {base})"
-        if isinstance(column.type, Uuid) and not column.type.as_uuid:
-            self.add_import(Uuid)
-            return "Uuid(as_uuid=False)"
-        return super().render_column_type(column)
-
     def _python_default(
         self, column: Column[Any], field: PrismaField | None
     ) -> PythonDefault | None:
@@ -698,6 +698,8 @@ class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
         self.notes: list[str] = []
         self.views = views
         self.migration: str | None = None
+        self._keys: dict[tuple[str, str], str] = {}  # (view, column) -> Prisma field name
+        self._column_extras: dict[str, str] = {}
 
     def render_module_variables(self, models: list[Model]) -> str:
         return "\n".join(
@@ -721,7 +723,19 @@ class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
         for column in model.table.columns:
             field = fields.get(column.name)
             if field is not None and field.name != column.name:
-                column.key = field.name
+                self._keys[(model.table.name, column.name)] = field.name
+
+    def render_column(self, column: Column[Any], show_name: bool, is_table: bool = False) -> str:
+        # A `@map`ped view field: the Prisma name becomes the column's key.
+        key = self._keys.get((column.table.name, column.name))
+        self._column_extras = {"key": repr(key)} if key else {}
+        try:
+            return super().render_column(column, show_name, is_table)
+        finally:
+            self._column_extras = {}
+
+    def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
+        return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
 
     def fix_column_types(self, table: Table) -> None:
         super().fix_column_types(table)
@@ -732,3 +746,5 @@ class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
                 )
             elif isinstance(column.type, JSONB):
                 column.type = JSONB(none_as_null=True)
+            elif isinstance(column.type, JSON):
+                column.type = JSON(none_as_null=True)

@@ -78,20 +78,12 @@ def test_an_enum_value_unknown_to_the_schema_stops_generation(
         generate("tables", database_url, schema, datamodel)
 
 
-IMPORT_AND_CONFIGURE = """
-import importlib, sys
-from sqlalchemy.orm import configure_mappers
-module = importlib.import_module(sys.argv[1])
-configure_mappers()
-print(" ".join(sorted(module.SQLModel.metadata.tables)))
-"""
-
-
-def import_in_subprocess(module_file: Path) -> str:
-    """Import a generated module in a fresh interpreter (its classes would clash with
-    app.models in this one), configure its mappers, and return its table names."""
+def run_in_subprocess(module_file: Path, code: str) -> str:
+    """Import a generated module as `module` in a fresh interpreter (its classes would
+    clash with app.models in this one), run `code` and return what it printed."""
+    program = f"import importlib, sys\nmodule = importlib.import_module(sys.argv[1])\n{code}"
     done = subprocess.run(  # noqa: S603  (fixed interpreter and code)
-        [sys.executable, "-c", IMPORT_AND_CONFIGURE, module_file.stem],
+        [sys.executable, "-c", program, module_file.stem],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -100,6 +92,15 @@ def import_in_subprocess(module_file: Path) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def import_in_subprocess(module_file: Path) -> str:
+    """Configure the generated models' mappers; return their table names."""
+    return run_in_subprocess(
+        module_file,
+        "from sqlalchemy.orm import configure_mappers\nconfigure_mappers()\n"
+        'print(" ".join(sorted(module.SQLModel.metadata.tables)))',
+    )
 
 
 def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path: Path) -> None:
@@ -142,3 +143,38 @@ async def test_relations_without_foreign_keys_are_joined_explicitly(
     assert "User" in import_in_subprocess(path).split()
     assert '"primaryjoin": "Page.authorId == User.id"' in generated.source
     assert any("Page.author has no foreign key" in note for note in generated.notes)
+
+
+async def test_view_fields_keep_prisma_names_over_mapped_columns(
+    empty_database: str, tmp_path: Path
+) -> None:
+    await deploy(empty_database, EXAMPLE_MIGRATIONS)
+    conn = await asyncpg.connect(libpq_url(empty_database))
+    try:
+        await conn.execute(
+            'CREATE VIEW "page_facts" AS SELECT id, status AS page_status, metadata FROM "Page"'
+        )
+    finally:
+        await conn.close()
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        EXAMPLE_SCHEMA.read_text()
+        + "\nview PageFact {\n  id         String     @unique\n"
+        + '  pageStatus PageStatus @map("page_status")\n  metadata   Json?\n\n'
+        + '  @@map("page_facts")\n}\n'
+    )
+    _, datamodel, _ = load_datamodel(schema)
+
+    source = generate("views", empty_database, schema, datamodel).source
+
+    assert "PageFact = Table(" in source
+    assert (
+        'Column("page_status", Enum(PageStatus,' in source.replace("\n", "").replace("    ", "")
+        or 'key="pageStatus"' in source
+    )
+    assert 'key="pageStatus"' in source
+    assert "JSONB(none_as_null=True)" in source
+    path = tmp_path / "mapped_view_tables.py"
+    path.write_text(source)
+    keys = run_in_subprocess(path, "print(sorted(module.PageFact.c.keys()))")
+    assert keys == "['id', 'metadata', 'pageStatus']"
