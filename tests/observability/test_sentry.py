@@ -117,7 +117,7 @@ def test_under_uvicorn_an_unhandled_error_is_still_one_event(
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]})
     thread.start()
     try:
-        for _ in range(100):
+        for _ in range(400):  # up to 20 s on a busy machine
             if server.started:
                 break
             time.sleep(0.05)
