@@ -1,6 +1,7 @@
 """`make run`, `make seed` and `make token`, minus the serving loop itself."""
 
 import asyncio
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,16 @@ def test_make_seed_seeds_database_url(
     ]
 
 
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    # Not tmp_path: pytest prunes old base temp folders, and other pytest processes on
+    # the same machine may do so while the server still uses this one.
+    with tempfile.TemporaryDirectory(prefix="dev-pg-") as folder:
+        yield Path(folder) / "postgres"
+
+
 def test_make_run_starts_a_persistent_embedded_database_and_serves_with_reload(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served: list[dict[str, Any]] = []
 
@@ -77,7 +86,7 @@ def test_make_run_starts_a_persistent_embedded_database_and_serves_with_reload(
         url = dev.os.environ["DATABASE_URL"]
         served.append({"app": app, "url": url, "pages": asyncio.run(_count(url, PAGES)), **options})
 
-    monkeypatch.setattr(dev, "DATA_DIR", tmp_path / "postgres")
+    monkeypatch.setattr(dev, "DATA_DIR", data_dir)
     monkeypatch.setattr(dev.uvicorn, "run", serve)
 
     assert dev.main([]) == 0
