@@ -1,9 +1,6 @@
 """`make orm` output: stable, committed, checked against the migrations, loud on mismatch."""
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -14,6 +11,7 @@ from scripts import orm_check
 from scripts.generate_models import GenerationError, generate, load_datamodel
 from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
+from tests.orm.generated_module import import_in_subprocess, run_in_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,31 +74,6 @@ def test_an_enum_value_unknown_to_the_schema_stops_generation(
 
     with pytest.raises(GenerationError, match=r"PageStatus .*only in the database \['ARCHIVED'\]"):
         generate("tables", database_url, schema, datamodel)
-
-
-def run_in_subprocess(module_file: Path, code: str) -> str:
-    """Import a generated module as `module` in a fresh interpreter (its classes would
-    clash with app.models in this one), run `code` and return what it printed."""
-    program = f"import importlib, sys\nmodule = importlib.import_module(sys.argv[1])\n{code}"
-    done = subprocess.run(  # noqa: S603  (fixed interpreter and code)
-        [sys.executable, "-c", program, module_file.stem],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(module_file.parent)])},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-def import_in_subprocess(module_file: Path) -> str:
-    """Configure the generated models' mappers; return their table names."""
-    return run_in_subprocess(
-        module_file,
-        "from sqlalchemy.orm import configure_mappers\nconfigure_mappers()\n"
-        'print(" ".join(sorted(module.SQLModel.metadata.tables)))',
-    )
 
 
 def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ skips with the reason otherwise. The real-world files are read in place, never c
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from app.core.dburl import asyncpg_url
 from scripts.generate_models import generate, load_datamodel
 from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 from tests.orm.contrib_postgres import Unavailable, contrib_server
+from tests.orm.generated_module import run_in_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 REALWORLD = ROOT.parent / "shared" / "realworld"
@@ -30,16 +31,15 @@ pytestmark = pytest.mark.skipif(
 # Imports the generated module, configures its mappers, then inserts a User with only
 # the fields nobody can default (no id, no updatedAt) through AsyncSession over asyncpg.
 INSERT_USER = """
-import asyncio, datetime, enum, importlib, secrets, sys, typing
+import asyncio, datetime, enum, json, secrets, types, typing
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import configure_mappers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-module = importlib.import_module(sys.argv[1])
 configure_mappers()
 
 def sample(annotation):
-    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return None
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return next(iter(annotation))
@@ -58,7 +58,6 @@ async def main():
                           "required": sorted(required)}))
     await engine.dispose()
 
-import json
 asyncio.run(main())
 """
 
@@ -82,26 +81,12 @@ def documenso_models(documenso_database: str, tmp_path_factory: pytest.TempPathF
     return path
 
 
-def _python(module_file: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (fixed interpreter and code)
-        [sys.executable, "-c", code, module_file.stem, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(module_file.parent)])},
-        check=False,
-    )
-
-
 def test_models_import_and_accept_a_user_without_id_or_updated_at(
     documenso_models: Path, documenso_database: str
 ) -> None:
-    from app.core.dburl import asyncpg_url
+    printed = run_in_subprocess(documenso_models, INSERT_USER, asyncpg_url(documenso_database))
 
-    done = _python(documenso_models, INSERT_USER, asyncpg_url(documenso_database))
-
-    assert done.returncode == 0, done.stderr
-    inserted = json.loads(done.stdout.strip().splitlines()[-1])
+    inserted = json.loads(printed.splitlines()[-1])
     assert inserted["id"] is not None
     assert inserted["updatedAt"]
     assert "id" not in inserted["required"] and "updatedAt" not in inserted["required"]
