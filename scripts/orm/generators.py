@@ -281,7 +281,8 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
             (
                 c
                 for c in source.table.foreign_key_constraints
-                if get_column_names(c) == columns and c.referred_table is target.table
+                if sorted(get_column_names(c)) == sorted(columns)
+                and c.referred_table is target.table
             ),
             None,
         )
