@@ -1,6 +1,7 @@
 """`make run`, `make seed` and `make token`, minus the serving loop itself."""
 
 import asyncio
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,10 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def empty_database(database_url: str) -> Iterator[str]:
     """A new migrated database on the session's server."""
-    with database_on(parse(database_url).set(database="postgres").render_as_string(False)) as url:
+    server = os.environ.get("TEST_DATABASE_URL") or (
+        parse(database_url).set(database="postgres").render_as_string(hide_password=False)
+    )
+    with database_on(server) as url:
         asyncio.run(deploy(url, EXAMPLE_MIGRATIONS))
         yield url
 
