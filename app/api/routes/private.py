@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import DatabaseDep, SettingsDep
 from app.core.schema_fit import check_schema_fit
@@ -28,6 +29,20 @@ async def server_diagnostics(request: Request, settings: SettingsDep) -> dict[st
     }
 
 
+async def _prisma_migrations(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """Migrations recorded by Prisma (or by `make migrate`), none on other databases."""
+    exists = text("SELECT to_regclass('\"_prisma_migrations\"') IS NOT NULL")
+    if not (await conn.execute(exists)).scalar_one():
+        return []
+    rows = await conn.execute(
+        text('SELECT "migration_name", "finished_at" FROM "_prisma_migrations" ORDER BY 1')
+    )
+    return [
+        {"name": name, "finishedAt": finished.isoformat() if finished else None}
+        for name, finished in rows
+    ]
+
+
 @router.get("/diagnostics/database")
 async def database_diagnostics(database: DatabaseDep) -> dict[str, Any]:
     async with database.engine.connect() as conn:
@@ -35,23 +50,13 @@ async def database_diagnostics(database: DatabaseDep) -> dict[str, Any]:
         started = time.perf_counter()
         await conn.execute(text("SELECT 1"))
         latency_ms = (time.perf_counter() - started) * 1000
-        migrations = (
-            await conn.execute(
-                text(
-                    'SELECT "migration_name", "finished_at" FROM "_prisma_migrations" '
-                    'ORDER BY "migration_name"'
-                )
-            )
-        ).all()
+        migrations = await _prisma_migrations(conn)
         fit = await check_schema_fit(conn)
     return {
         "serverVersion": server_version,
         "roundTripMs": round(latency_ms, 3),
         "pool": database.engine.pool.status(),
         "pgbouncerMode": database.pgbouncer,
-        "migrations": [
-            {"name": name, "finishedAt": finished.isoformat() if finished else None}
-            for name, finished in migrations
-        ],
+        "migrations": migrations,
         "schemaFit": fit.model_dump(),
     }
