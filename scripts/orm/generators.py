@@ -53,12 +53,12 @@ def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
 
-class _PrismaNaming(TablesGenerator):
+class _PrismaCommon(TablesGenerator):
     """Enums and column types shared by both generators (comes first in their bases)."""
 
     datamodel: Datamodel | None
     notes: list[str]
-    enum_values: dict[str, list[str]]
+    migration: str | None
 
     def _enum_name_to_class_name(self, enum_name: str) -> str:
         if self.datamodel is not None:
@@ -103,6 +103,25 @@ class _PrismaNaming(TablesGenerator):
             return "Uuid(as_uuid=False)"
         return super().render_column_type(column)
 
+    def render_module_variables(self, models: list[Model]) -> str:
+        return "\n".join(
+            filter(
+                None, [_migration_constant(self.migration), super().render_module_variables(models)]
+            )
+        )
+
+    def _prisma_type(self, column: Column[Any], field: PrismaField | None) -> TypeEngine[Any]:
+        column_type = column.type
+        if isinstance(column_type, JSONB):
+            return JSONB(none_as_null=True)
+        if isinstance(column_type, JSON):
+            return JSON(none_as_null=True)
+        if isinstance(column_type, TIMESTAMP) and not column_type.timezone:
+            return PrismaDateTime(column_type.precision if column_type.precision is not None else 6)
+        if isinstance(column_type, Uuid) and field is not None and field.type == "String":
+            return Uuid(as_uuid=False)
+        return column_type
+
     def render_enum_classes(self) -> str:
         if not self.enum_values:
             return ""
@@ -128,7 +147,7 @@ def _member_from_value(value: str) -> str:
     return member + "_" if keyword.iskeyword(member) else member
 
 
-class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
+class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
     """Tables as SQLModel classes named and behaving as Prisma's client sees them."""
 
     def __init__(
@@ -186,18 +205,6 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
                     )
         for column in table.columns:
             column.type = self._prisma_type(column, self._fields.get((table.name, column.name)))
-
-    def _prisma_type(self, column: Column[Any], field: PrismaField | None) -> TypeEngine[Any]:
-        column_type = column.type
-        if isinstance(column_type, JSONB):
-            return JSONB(none_as_null=True)
-        if isinstance(column_type, JSON):
-            return JSON(none_as_null=True)
-        if isinstance(column_type, TIMESTAMP) and not column_type.timezone:
-            return PrismaDateTime(column_type.precision if column_type.precision is not None else 6)
-        if isinstance(column_type, Uuid) and field is not None and field.type == "String":
-            return Uuid(as_uuid=False)
-        return column_type
 
     def generate_models(self) -> list[Model]:
         if self.datamodel is None:
@@ -433,13 +440,6 @@ class PrismaSQLModelGenerator(_PrismaNaming, SQLModelGenerator):
         relationship.name = safe_attribute(field.name)
 
     # -- rendering ----------------------------------------------------------------------
-
-    def render_module_variables(self, models: list[Model]) -> str:
-        return "\n".join(
-            filter(
-                None, [_migration_constant(self.migration), super().render_module_variables(models)]
-            )
-        )
 
     def render_class_variables(self, model: ModelClass) -> str:
         self.add_literal_import("app.prisma_defaults", "table_name")
@@ -678,11 +678,7 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
-def fk_columns(constraint: ForeignKeyConstraint) -> list[str]:
-    return get_column_names(constraint)
-
-
-class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
+class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
     """Views as read-only `Table`s on their own MetaData, named after Prisma's views."""
 
     def __init__(
@@ -701,13 +697,6 @@ class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
         self.migration: str | None = None
         self._keys: dict[tuple[str, str], str] = {}  # (view, column) -> Prisma field name
         self._column_extras: dict[str, str] = {}
-
-    def render_module_variables(self, models: list[Model]) -> str:
-        return "\n".join(
-            filter(
-                None, [_migration_constant(self.migration), super().render_module_variables(models)]
-            )
-        )
 
     def should_ignore_table(self, table: Table) -> bool:
         return table.name not in self.views
@@ -741,11 +730,4 @@ class PrismaViewsGenerator(_PrismaNaming, TablesGenerator):
     def fix_column_types(self, table: Table) -> None:
         super().fix_column_types(table)
         for column in table.columns:
-            if isinstance(column.type, TIMESTAMP) and not column.type.timezone:
-                column.type = PrismaDateTime(
-                    column.type.precision if column.type.precision is not None else 6
-                )
-            elif isinstance(column.type, JSONB):
-                column.type = JSONB(none_as_null=True)
-            elif isinstance(column.type, JSON):
-                column.type = JSON(none_as_null=True)
+            column.type = self._prisma_type(column, None)
