@@ -20,7 +20,9 @@ import zipfile
 from pathlib import Path
 
 UV_VERSION = os.environ.get("UV_VERSION", "0.13.9")
-INDEX = os.environ.get("UV_INDEX_URL") or os.environ.get("PIP_INDEX_URL") or "https://pypi.org/simple"
+INDEX = (
+    os.environ.get("UV_INDEX_URL") or os.environ.get("PIP_INDEX_URL") or "https://pypi.org/simple"
+)
 PLATFORM_TAGS = {
     ("Linux", "x86_64"): "manylinux",
     ("Linux", "aarch64"): "manylinux",

@@ -70,7 +70,11 @@ async def deploy(database_url: str, folder: Path) -> list[str]:
         rows = await conn.fetch(
             'SELECT "migration_name", "finished_at", "rolled_back_at" FROM "_prisma_migrations"'
         )
-        failed = [r["migration_name"] for r in rows if r["finished_at"] is None and r["rolled_back_at"] is None]
+        failed = [
+            r["migration_name"]
+            for r in rows
+            if r["finished_at"] is None and r["rolled_back_at"] is None
+        ]
         if failed:
             raise MigrationError(
                 f"migration {failed[0]} failed earlier; fix it and mark it rolled back "

