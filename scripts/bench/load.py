@@ -13,7 +13,7 @@ import shutil
 import statistics
 import subprocess
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 LUA_SCRIPT = Path(__file__).with_name("wrk.lua")
@@ -65,6 +65,11 @@ class WrkRun:
     p50_ms: float
     p90_ms: float
     p99_ms: float
+    app_cpu_s: float | None = None  # CPU the app's worker spent during the run
+    db_cpu_s: float | None = None  # CPU PostgreSQL spent during the run
+
+    def with_cpu(self, app_cpu_s: float | None, db_cpu_s: float | None) -> WrkRun:
+        return replace(self, app_cpu_s=app_cpu_s, db_cpu_s=db_cpu_s)
 
     @classmethod
     def from_output(cls, stdout: str) -> WrkRun:
@@ -95,9 +100,14 @@ class Summary:
     p99_ms: float  # median over the runs
     non_2xx: int
     errors: int  # socket errors and timeouts
+    app_cpu_ms_per_req: float | None
+    db_cpu_ms_per_req: float | None
 
     @classmethod
     def of(cls, runs: list[WrkRun]) -> Summary:
+        requests = sum(r.requests for r in runs) or 1
+        app_cpu = [r.app_cpu_s for r in runs]
+        db_cpu = [r.db_cpu_s for r in runs]
         return cls(
             runs=len(runs),
             requests=sum(r.requests for r in runs),
@@ -106,7 +116,15 @@ class Summary:
             p99_ms=statistics.median(r.p99_ms for r in runs),
             non_2xx=sum(r.non_2xx for r in runs),
             errors=sum(r.socket_errors + r.timeouts for r in runs),
+            app_cpu_ms_per_req=_per_request(app_cpu, requests),
+            db_cpu_ms_per_req=_per_request(db_cpu, requests),
         )
+
+
+def _per_request(seconds: list[float | None], requests: int) -> float | None:
+    if any(s is None for s in seconds):
+        return None
+    return sum(s for s in seconds if s is not None) * 1000 / requests
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ import asyncpg
 import jwt
 
 from app.core.dburl import libpq_url
-from scripts.bench import profile
+from scripts.bench import cpu, profile
 from scripts.bench.apps import HOST, AppProcess
 from scripts.bench.load import LoadGeneratorMissing, LoadSpec, Summary, WrkRun, ensure_wrk, run_wrk
 from scripts.bench.seed import Seeded, seed
@@ -114,18 +114,30 @@ def forget_created_pages(url: str) -> None:
     asyncio.run(go())
 
 
-def prepare_database(url: str, rows: int) -> tuple[Seeded, str]:
-    async def go() -> tuple[Seeded, str]:
+@dataclass(frozen=True)
+class Database:
+    seeded: Seeded
+    version: str
+    postmaster: int | None  # pid of the server, when it runs on this machine
+
+
+def prepare_database(url: str, rows: int) -> Database:
+    async def go() -> Database:
         await deploy(url, EXAMPLE_PRISMA / "migrations")
         conn = await asyncpg.connect(libpq_url(url))
         try:
             seeded = await seed(conn, rows)
             version = await conn.fetchval("SHOW server_version")
-            return seeded, version
+            backend = await conn.fetchval("SELECT pg_backend_pid()")
         finally:
             await conn.close()
+        return Database(seeded, version, cpu.postmaster_of(backend))
 
     return asyncio.run(go())
+
+
+def _delta(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
 
 
 # --- talking to the apps --------------------------------------------------------------
@@ -263,8 +275,9 @@ def bench(options: Options) -> dict[str, Any]:
         database_url = stack.enter_context(throwaway_database("bench"))
         print(f"seeding {options.rows:,} pages ...", flush=True)
         started = time.perf_counter()
-        seeded, pg_version = prepare_database(database_url, options.rows)
-        info["postgresql"] = pg_version
+        database = prepare_database(database_url, options.rows)
+        seeded, postmaster = database.seeded, database.postmaster
+        info["postgresql"] = database.version
         print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
         ids_file = work / "page_ids.txt"
         ids_file.write_text("\n".join(seeded.page_ids) + "\n")
@@ -295,6 +308,7 @@ def bench(options: Options) -> dict[str, Any]:
             return LoadSpec(url=app.base_url + path, mode=endpoint.mode, ids_file=ids)
 
         def load(endpoint: Endpoint, app: AppProcess, path: str, duration: int, tag: str) -> WrkRun:
+            app_before, db_before = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
             result = run_wrk(
                 wrk,
                 spec_for(endpoint, app, path),
@@ -304,6 +318,8 @@ def bench(options: Options) -> dict[str, Any]:
                 connections=options.connections,
                 threads=options.threads,
             )
+            app_after, db_after = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
+            result = result.with_cpu(_delta(app_before, app_after), _delta(db_before, db_after))
             if endpoint.writes:
                 forget_created_pages(database_url)
             return result
@@ -504,9 +520,10 @@ def render(result: dict[str, Any]) -> str:
         f"{settings['rows']:,} pages; {settings['connections']} connections, "
         f"{settings['rounds']} x {settings['duration_s']} s per app and endpoint; "
         f"{info['cores']} cores ({info['cpu']}), load at start {info['load_average_at_start']}",
+        "cpu ms/req: CPU time of the app's worker per request; db ms/req: of PostgreSQL",
         "",
         f"{'endpoint':<28} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6}",
+        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6} {'cpu ms/req':>10} {'db ms/req':>9}",
     ]
     for entry in result["endpoints"]:
         if entry.get("skipped"):
@@ -518,7 +535,8 @@ def render(result: dict[str, Any]) -> str:
             ratio = f"{entry['ratio']:.2f}" if app == "service" and entry["ratio"] else ""
             lines.append(
                 f"{label:<28} {app:<10} {s['rps']:>8,.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-                f"{s['non_2xx']:>8} {s['errors']:>7} {ratio:>6}"
+                f"{s['non_2xx']:>8} {s['errors']:>7} {ratio:>6} "
+                f"{_ms(s['app_cpu_ms_per_req']):>10} {_ms(s['db_cpu_ms_per_req']):>9}"
             )
     lines.append("")
     for name in APPS:
@@ -535,6 +553,10 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"profile of the service, {endpoint} (share of samples):")
         lines.extend(profile.render(top))
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def parse_args(argv: list[str]) -> Options:
