@@ -36,10 +36,13 @@ def main(dest: Path) -> None:
     tag = PLATFORM_TAGS.get((system, machine))
     if tag is None:
         sys.exit(f"no uv wheel known for {system}/{machine}: install uv yourself")
-    request = urllib.request.Request(
+    if not INDEX.startswith(("https://", "http://")):
+        sys.exit(f"package index must be an http(s) URL, not {INDEX!r}")
+    # S310: the scheme is checked just above.
+    request = urllib.request.Request(  # noqa: S310
         f"{INDEX.rstrip('/')}/uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
     )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (index URL)
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         files = json.load(response)["files"]
     arch = "x86_64" if machine == "x86_64" else ("aarch64" if system == "Linux" else "arm64")
     wheels = [
