@@ -63,6 +63,12 @@ view-models: install ## Regenerate app/view_tables.py (views) from DATABASE_URL
 orm-check: install ## Replay PRISMA_MIGRATIONS on a throwaway database and diff the generated files
 	$(RUN) python -m scripts.orm_check
 
+openapi: install ## Write openapi.json from the app (production routes, no server or database)
+	$(RUN) python -m scripts.openapi
+
+openapi-check: install ## Fail with a diff when the committed openapi.json is stale
+	$(RUN) python -m scripts.openapi --check
+
 migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
 	$(RUN) python -m scripts.prisma_migrate
 
