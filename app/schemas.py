@@ -69,12 +69,21 @@ def format_datetime(value: datetime) -> str:
     return _naive_utc_ms(value).isoformat(timespec="milliseconds") + "Z"
 
 
-Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul)]
+# Documents what `_no_nul` enforces, so that clients and generated tests know it too.
+_NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+Text = Annotated[
+    str, Field(strict=True, json_schema_extra={"pattern": _NO_NUL_PATTERN}), AfterValidator(_no_nul)
+]
 """A string, never coerced from another type, without NUL (PostgreSQL refuses it)."""
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
 
-Json = Annotated[JsonValue, AfterValidator(_json_without_nul)]
+Json = Annotated[
+    JsonValue,
+    AfterValidator(_json_without_nul),
+    Field(description="Any JSON value; its strings and keys may not contain NUL (\\u0000)"),
+]
 """Any JSON value, stored as given (jsonb refuses NUL characters too)."""
 
 DateTime = Annotated[
@@ -135,11 +144,32 @@ Slug = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
 Keywords = Annotated[
     list[Annotated[Text, StringConstraints(max_length=100)]], Field(max_length=100)
 ]
-# Decimal(10, 2) in the Prisma schema.
-Price = Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+# Decimal(10, 2) in the Prisma schema. Documented as a string, as Prisma's Decimal
+# serializes; a JSON number is accepted too.
+Price = Annotated[
+    Decimal,
+    Field(max_digits=10, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,8}(\.\d{1,2})?$", "examples": ["9.99"]}),
+]
 
 
 class PageCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Hello",
+                    "slug": "hello",
+                    "content": "First page",
+                    "keywords": ["intro"],
+                    "metadata": {"layout": "wide"},
+                    "price": "9.99",
+                    "authorId": "0b6f7a4e-3f0e-4c57-9a53-1c2f4a8f2d11",
+                }
+            ]
+        }
+    )
+
     title: Title
     slug: Slug
     content: Text | None = None
@@ -154,6 +184,10 @@ class PageCreate(RequestBody):
 
 class PageUpdate(RequestBody):
     """Only the fields sent change; the others keep their values."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"title": "Hello again", "status": "PUBLISHED"}]}
+    )
 
     title: Title = omittable()
     slug: Slug = omittable()

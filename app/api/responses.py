@@ -14,7 +14,26 @@ _DESCRIPTIONS = {
     503: "The database is unavailable or too slow; retry after Retry-After seconds",
 }
 
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'Bearer, with error="invalid_token" when a token was sent',
+            "schema": {"type": "string"},
+        }
+    },
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer"},
+        }
+    },
+}
+
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries for these status codes, each with the `{"detail"}` body."""
-    return {code: {"model": Message, "description": _DESCRIPTIONS[code]} for code in codes}
+    return {
+        code: {"model": Message, "description": _DESCRIPTIONS[code]}
+        | ({"headers": _HEADERS[code]} if code in _HEADERS else {})
+        for code in codes
+    }

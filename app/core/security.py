@@ -27,6 +27,7 @@ warnings.filterwarnings("ignore", category=jwt.InsecureKeyLengthWarning)
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
+    bearerFormat="JWT",
     description="An HS256 JWT signed with SECRET_KEY, with `sub` and `exp` claims.",
 )
 

@@ -18,6 +18,14 @@ IfMatch = Annotated[
     str | None,
     Header(description="Only write if the page still has this ETag (else 412)"),
 ]
+# Response headers, declared so that clients know to read them.
+ETAG = {
+    "ETag": {
+        "description": "The page's version: send it back in If-Match or If-None-Match",
+        "schema": {"type": "string"},
+    }
+}
+LOCATION = {"Location": {"description": "The new page's URL", "schema": {"type": "string"}}}
 # Whitelisted sort keys; `-` sorts descending. Ties are broken by id.
 PageOrder = Literal["createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title"]
 
@@ -62,14 +70,19 @@ async def list_pages(
     operation_id="getPage",
     summary="Read a page",
     response_model=PagePublic,
-    responses={304: {"description": "If-None-Match names the current ETag"}}
+    responses={
+        200: {"headers": ETAG},
+        304: {"description": "If-None-Match names the current ETag", "headers": ETAG},
+    }
     | errors(401, 404, 503),
 )
 async def get_page(
     session: SessionDep,
     response: Response,
     id: PageId,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[
+        str | None, Header(description="A previously read ETag: 304 while it is current")
+    ] = None,
 ) -> Any:
     page = await crud.get(session, Page, id)
     current = etag(page.updatedAt)
@@ -85,7 +98,7 @@ async def get_page(
     status_code=status.HTTP_201_CREATED,
     response_model=PagePublic,
     dependencies=[Depends(require_json)],
-    responses=errors(401, 409, 413, 415, 503),
+    responses={201: {"headers": ETAG | LOCATION}} | errors(401, 409, 413, 415, 503),
 )
 async def create_page(
     session: SessionDep, request: Request, response: Response, body: PageCreate
@@ -101,7 +114,7 @@ async def create_page(
     summary="Update some fields of a page",
     response_model=PagePublic,
     dependencies=[Depends(require_json)],
-    responses=errors(401, 404, 409, 412, 413, 415, 503),
+    responses={200: {"headers": ETAG}} | errors(401, 404, 409, 412, 413, 415, 503),
 )
 async def update_page(
     session: SessionDep,
