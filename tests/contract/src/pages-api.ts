@@ -1,0 +1,101 @@
+import createClient from "openapi-fetch";
+import type { components, paths } from "../generated/api.ts";
+import { serviceToken } from "./service-token.ts";
+
+type Schemas = components["schemas"];
+export type Page = Schemas["PagePublic"];
+export type PageList = Schemas["PagesPublic"];
+export type PageCreate = Schemas["PageCreate"];
+export type PageUpdate = Schemas["PageUpdate"];
+export type PageFilters = NonNullable<paths["/api/v1/pages/"]["get"]["parameters"]["query"]>;
+export type FieldError = Schemas["ValidationError"];
+
+/** The ways a call fails that callers act on; anything else is `other`. */
+export type Failure =
+  | { kind: "invalid"; status: 422; errors: FieldError[] }
+  | { kind: "conflict"; status: 409; message: string }
+  | { kind: "stale"; status: 412; message: string }
+  | { kind: "not-found"; status: 404; message: string }
+  | { kind: "other"; status: number; message: string };
+
+export type Result<T> =
+  | { ok: true; value: T; etag: string | null }
+  | { ok: false; failure: Failure };
+
+const baseUrl = process.env.PAGES_API_URL;
+if (!baseUrl) throw new Error("PAGES_API_URL is not set");
+
+function succeeded<T>(value: T, response: Response): Result<T> {
+  return { ok: true, value, etag: response.headers.get("ETag") };
+}
+
+function failed<T>(
+  response: Response,
+  error: Schemas["Message"] | Schemas["HTTPValidationError"],
+): Result<T> {
+  const { status } = response;
+  const detail = error.detail ?? [];
+  if (Array.isArray(detail)) {
+    return status === 422
+      ? { ok: false, failure: { kind: "invalid", status, errors: detail } }
+      : { ok: false, failure: { kind: "other", status, message: JSON.stringify(detail) } };
+  }
+  switch (status) {
+    case 409:
+      return { ok: false, failure: { kind: "conflict", status, message: detail } };
+    case 412:
+      return { ok: false, failure: { kind: "stale", status, message: detail } };
+    case 404:
+      return { ok: false, failure: { kind: "not-found", status, message: detail } };
+    default:
+      return { ok: false, failure: { kind: "other", status, message: detail } };
+  }
+}
+
+/** The pages API as `actor` (the token's `sub`): every request carries a fresh token. */
+export function pagesApi(actor: string) {
+  const client = createClient<paths>({ baseUrl });
+  client.use({
+    async onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${await serviceToken(actor)}`);
+      return request;
+    },
+  });
+
+  return {
+    async list(filters: PageFilters): Promise<Result<PageList>> {
+      const { data, error, response } = await client.GET("/api/v1/pages/", {
+        params: { query: filters },
+      });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    async get(id: string): Promise<Result<Page>> {
+      const { data, error, response } = await client.GET("/api/v1/pages/{id}", {
+        params: { path: { id } },
+      });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    async create(page: PageCreate): Promise<Result<Page>> {
+      const { data, error, response } = await client.POST("/api/v1/pages/", { body: page });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    /** Changes only the fields given, and only if the page still has `etag` (else `stale`). */
+    async update(id: string, changes: PageUpdate, etag: string): Promise<Result<Page>> {
+      const { data, error, response } = await client.PUT("/api/v1/pages/{id}", {
+        params: { path: { id }, header: { "if-match": etag } },
+        body: changes,
+      });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    async remove(id: string, etag: string): Promise<Result<null>> {
+      const { error, response } = await client.DELETE("/api/v1/pages/{id}", {
+        params: { path: { id }, header: { "if-match": etag } },
+      });
+      return error ? failed(response, error) : succeeded(null, response);
+    },
+  };
+}
