@@ -168,6 +168,9 @@ def test_the_client_works_against_the_live_service(
         "update",
         "update-stale",
         "delete",
+        "action",
+        "action-conflict",
+        "action-invalid",
     ]
     created = steps["create"]
     # Defaults filled in by the service; Decimal and BigInt as strings.
@@ -187,3 +190,11 @@ def test_the_client_works_against_the_live_service(
     assert steps["update"]["etagChanged"] is True
     assert steps["update-stale"] == {"kind": "stale", "status": 412}
     assert steps["delete"] == {"afterwards": "not-found", "status": 404}
+    assert steps["action"]["ok"] is True
+    assert steps["action"]["status"] == "PUBLISHED"
+    assert steps["action-conflict"] == {
+        "ok": False,
+        "message": "Page with this slug already exists",
+        "fieldErrors": {},
+    }
+    assert steps["action-invalid"]["fieldErrors"].keys() == {"authorId"}

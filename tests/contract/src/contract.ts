@@ -2,6 +2,7 @@
 // Prints one JSON line per step; any unexpected answer fails an assertion (exit code 1).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { createAndPublish } from "./actions.ts";
 import { pagesApi, type Failure, type Result } from "./pages-api.ts";
 
 const authorId = process.env.AUTHOR_ID;
@@ -99,3 +100,10 @@ step("update-stale", { kind: stale.kind, status: stale.status });
 value(await api.remove(page.id, updated.etag));
 const gone = failure(await api.get(page.id));
 step("delete", { afterwards: gone.kind, status: gone.status });
+
+// The server-action helper: success, then the two failures a form shows.
+const action = { title: `Action ${run}`, slug: `action-${run}`, authorId };
+step("action", await createAndPublish("contract-test", action));
+step("action-conflict", await createAndPublish("contract-test", action));
+const orphan = { ...action, slug: `orphan-action-${run}`, authorId: `nobody-${run}` };
+step("action-invalid", await createAndPublish("contract-test", orphan));
