@@ -9,6 +9,7 @@ requests (dumped into the model). DateTimes are ISO-8601 UTC with milliseconds a
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -19,20 +20,46 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     JsonValue,
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from app.models import PageStatus
 
 # --- Scalar types -----------------------------------------------------------------
 
 
+MAX_JSON_DEPTH = 100
+
+
 def _no_nul(value: str) -> str:
+    """Text PostgreSQL can store: no NUL, and valid Unicode (JSON's `\\ud800` escapes
+    can carry half a surrogate pair, which UTF-8 cannot encode)."""
     if "\x00" in value:
         raise ValueError("must not contain NUL (\\u0000) characters")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode (a lone surrogate escape is not)") from None
+    return value
+
+
+def _json_not_too_deep(value: Any) -> Any:
+    # Checked before validation, which would recurse as deep as the value goes.
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"must not be nested deeper than {MAX_JSON_DEPTH} levels")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
     return value
 
 
@@ -42,6 +69,8 @@ def _json_without_nul(value: JsonValue) -> JsonValue:
         item = pending.pop()
         if isinstance(item, str):
             _no_nul(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("must not hold NaN or Infinity, which are not JSON numbers")
         elif isinstance(item, dict):
             for key in item:
                 _no_nul(key)
@@ -69,20 +98,29 @@ def format_datetime(value: datetime) -> str:
     return _naive_utc_ms(value).isoformat(timespec="milliseconds") + "Z"
 
 
-# Documents what `_no_nul` enforces, so that clients and generated tests know it too.
-_NO_NUL_PATTERN = "^[^\\u0000]*$"
+class _NoNulPattern:
+    """Documents what `_no_nul` enforces, so that clients and generated tests know it too."""
 
-Text = Annotated[
-    str, Field(strict=True, json_schema_extra={"pattern": _NO_NUL_PATTERN}), AfterValidator(_no_nul)
-]
+    @staticmethod
+    def __get_pydantic_json_schema__(
+        core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core_schema), "pattern": "^[^\\u0000]*$"}
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul), _NoNulPattern()]
 """A string, never coerced from another type, without NUL (PostgreSQL refuses it)."""
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
 
 Json = Annotated[
     JsonValue,
+    BeforeValidator(_json_not_too_deep),
     AfterValidator(_json_without_nul),
-    Field(description="Any JSON value; its strings and keys may not contain NUL (\\u0000)"),
+    Field(
+        description=f"Any JSON value, nested at most {MAX_JSON_DEPTH} levels deep; its strings "
+        "and keys may not contain NUL (\\u0000)"
+    ),
 ]
 """Any JSON value, stored as given (jsonb refuses NUL characters too)."""
 
