@@ -11,16 +11,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 
 from app.api.main import API_V1_PREFIX, api_router
 from app.core.body_limit import DeclaredBodyLimit
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
 from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
+from app.core.http_errors import http_error, validation_error
 from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
 from app.core.schema_fit import check_schema_fit
@@ -104,6 +107,8 @@ def _add_exception_handlers(app: FastAPI) -> None:
             return _error_response(DatabaseUnavailable(unavailable_detail(exc)))
         raise exc  # a server fault: the last-resort handler answers 500 and logs it
 
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ServiceError, service_error)
     for error_type in (DBAPIError, PoolTimeout, OSError):
         app.add_exception_handler(error_type, database_error)
