@@ -4,6 +4,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
@@ -11,7 +14,14 @@ from app.core.db import Database
 from app.core.errors import DatabaseUnavailable, UnsupportedMediaType
 from app.core.security import CurrentCaller, current_caller
 
-__all__ = ["CurrentCaller", "SessionDep", "SettingsDep", "current_caller", "require_json"]
+__all__ = [
+    "CurrentCaller",
+    "SessionDep",
+    "SettingsDep",
+    "current_caller",
+    "known_query_only",
+    "require_json",
+]
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,6 +50,39 @@ def require_json(request: Request) -> None:
     media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType()
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+def known_query_only(request: Request) -> None:
+    """422 for a query parameter the route does not take.
+
+    A misspelt filter (`?author=...`) would otherwise be ignored, and the caller would
+    get every row instead of an error.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = [name for name in request.query_params if name not in known]
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": f"Unknown query parameter; this route takes: {takes}",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from app.api.deps import current_caller
+from app.api.deps import current_caller, known_query_only
 from app.api.routes import pages, private, utils
 from app.core.config import Settings
 
@@ -13,9 +13,10 @@ def api_router(settings: Settings) -> APIRouter:
     # The body limit sits on the routes (not the app) so that DeclaredBodyLimit, a
     # middleware, answers a too-large Content-Length first, in JSON.
     router = APIRouter(max_body_size=settings.MAX_BODY_BYTES)
-    router.include_router(utils.router)
+    # Unknown query parameters are refused, after authentication (a stranger learns nothing).
+    router.include_router(utils.router, dependencies=[Depends(known_query_only)])
 
-    protected = APIRouter(dependencies=[Depends(current_caller)])
+    protected = APIRouter(dependencies=[Depends(current_caller), Depends(known_query_only)])
     protected.include_router(pages.router)
     if settings.ENVIRONMENT == "local":
         protected.include_router(private.router)
