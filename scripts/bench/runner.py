@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -128,10 +129,11 @@ def prepare_database(url: str, rows: int) -> Database:
         try:
             seeded = await seed(conn, rows)
             version = await conn.fetchval("SHOW server_version")
-            backend = await conn.fetchval("SELECT pg_backend_pid()")
+            # Read while the backend still runs: its parent is the server.
+            postmaster = cpu.postmaster_of(await conn.fetchval("SELECT pg_backend_pid()"))
         finally:
             await conn.close()
-        return Database(seeded, version, cpu.postmaster_of(backend))
+        return Database(seeded, version, postmaster)
 
     return asyncio.run(go())
 
@@ -614,13 +616,32 @@ def parse_args(argv: list[str]) -> Options:
     )
 
 
+class Stopped(Exception):
+    """A signal asked the benchmark to stop: unwind, so every process is stopped."""
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    for other in _STOP_SIGNALS:  # let the clean-up itself run uninterrupted
+        signal.signal(other, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
+
+
 def main(argv: list[str]) -> int:
     options = parse_args(argv)
+    # Also when started in the background, where SIGINT may be ignored.
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         result = bench(options)
     except LoadGeneratorMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Stopped as exc:
+        print(f"\nstopped by {exc}; every process it started is stopped", file=sys.stderr)
+        return 130
     print()
     print(render(result))
     if options.json_path is not None:
