@@ -7,11 +7,13 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from loguru import logger
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.errors import DatabaseUnavailable, UnsupportedMediaType
+from app.core.errors import DatabaseUnavailable, UnsupportedMediaType, is_unavailable
 from app.core.security import CurrentCaller, current_caller
 
 __all__ = [
@@ -38,8 +40,18 @@ def get_database(request: Request) -> Database:
 async def get_session(
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
-    async with database.sessions() as session:
+    session = database.sessions()
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except (DBAPIError, OSError) as exc:
+            # The server went away after the request's last statement: the answer is out,
+            # and the connection is already dropped from the pool (see app.core.db).
+            if not is_unavailable(exc):
+                raise
+            logger.warning("database connection lost after a request ({})", type(exc).__name__)
 
 
 def require_json(request: Request) -> None:

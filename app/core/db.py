@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import NullPool
-from sqlalchemy.engine import URL
+import asyncpg
+from sqlalchemy import NullPool, event
+from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -99,12 +100,27 @@ def engine_options(settings: Settings) -> tuple[URL, dict[str, Any]]:
     return url, options
 
 
+def _unusable_connection_is_lost(context: ExceptionContext) -> None:
+    """Count a connection asyncpg can no longer use as lost, so that the pool drops it.
+
+    A statement cut off by the client-side timeout leaves its connection waiting for the
+    cancel, and a server gone in the middle of a request can leave asyncpg refusing every
+    call with InternalClientError ("another operation is in progress") before it notices
+    the socket closed. SQLAlchemy's own disconnect check asks the socket, hears "open",
+    and the session, unable to roll back, would keep the connection checked out for good.
+    """
+    error = context.original_exception
+    if isinstance(error, TimeoutError) or isinstance(error.__cause__, asyncpg.InternalClientError):
+        context.is_disconnect = True
+
+
 def create_database(settings: Settings) -> Database | None:
     """The engine and session factory; None when no DATABASE_URL is configured."""
     if settings.DATABASE_URL is None:
         return None
     url, options = engine_options(settings)
     engine = create_async_engine(url, **options)
+    event.listen(engine.sync_engine, "handle_error", _unusable_connection_is_lost)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     return Database(
         engine=engine, sessions=sessions, pgbouncer=options.get("poolclass") is NullPool
