@@ -14,6 +14,7 @@ from httpx import ASGITransport, AsyncClient
 os.environ.setdefault("ENVIRONMENT", "local")  # app.main builds the process's app on import
 
 from app.core.config import Settings
+from app.core.dburl import parse
 from app.core.security import create_token
 from app.main import create_app
 from app.models import User
@@ -51,9 +52,22 @@ def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
     return AsyncClient(transport=ASGITransport(app=app), base_url=BASE_URL, **kwargs)
 
 
+def app_database_url(database_url: str) -> str:
+    """The session database, or the same database through the PgBouncer at TEST_PGBOUNCER
+    (`host:port`, in transaction mode) when the reliability tests rerun this suite behind
+    one; the tests' own direct connections keep `database_url`."""
+    pooler = os.environ.get("TEST_PGBOUNCER")
+    if not pooler:
+        return database_url
+    host, port = pooler.rsplit(":", 1)
+    # Prisma's spelling of pooler-safe mode, which the service understands too.
+    url = parse(database_url).set(host=host, port=int(port), query={"pgbouncer": "true"})
+    return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    async with running(make_settings(database_url)) as app:
+    async with running(make_settings(app_database_url(database_url))) as app:
         yield app
 
 

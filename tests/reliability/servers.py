@@ -177,6 +177,10 @@ def postgres(*settings: str) -> Iterator[Postgres]:
 @dataclass
 class PgBouncer:
     port: int
+    folder: Path
+
+    def log(self) -> str:
+        return (self.folder / "pgbouncer.log").read_text(errors="replace")
 
     def url(self, database: str) -> str:
         # Prisma's own switch: the service reads it from the URL and turns pooler-safe mode on.
@@ -196,7 +200,7 @@ def pgbouncer(server: Postgres, *, pool_size: int = 5) -> Iterator[PgBouncer]:
     binary = find_pgbouncer()
     prefix = _unprivileged_prefix()
     with _owned_folder(prefix, "pgbouncer-") as folder:
-        bouncer = PgBouncer(port=free_port())
+        bouncer = PgBouncer(port=free_port(), folder=folder)
         (folder / "userlist.txt").write_text('"postgres" ""\n')
         (folder / "pgbouncer.ini").write_text(
             "\n".join(
