@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -226,20 +227,21 @@ def pgbouncer(server: Postgres, *, pool_size: int = 5) -> Iterator[PgBouncer]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=folder,
+            text=True,
         )
         try:
-            _wait_for_port(bouncer.port, process)
+            wait_for_port(bouncer.port, process)
             yield bouncer
         finally:
             process.terminate()
             process.wait(10)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+def wait_for_port(port: int, process: subprocess.Popen[Any], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
+            error = process.stderr.read() if process.stderr else ""
             raise RuntimeError(f"the server exited with {process.returncode}: {error.strip()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
