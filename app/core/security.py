@@ -62,6 +62,10 @@ def decode_token(secret_key: str, token: str) -> Caller:
         raise Unauthorized(f"The token has no '{exc.claim}' claim", token_given=True) from None
     except jwt.InvalidSignatureError:
         raise Unauthorized("The token signature is invalid", token_given=True) from None
+    except jwt.ImmatureSignatureError:
+        raise Unauthorized(
+            "The token is not valid yet (its nbf or iat is in the future)", token_given=True
+        ) from None
     except jwt.InvalidAlgorithmError:
         raise Unauthorized(f"The token must be signed with {ALGORITHM}", token_given=True) from None
     except jwt.InvalidTokenError:

@@ -1,0 +1,9 @@
+import os
+
+# app.main builds the process's app on import, which needs an environment.
+os.environ.setdefault("ENVIRONMENT", "local")
+
+# The API tests' app and clients, on the session database.
+from tests.api.conftest import anonymous, app, author_id, client
+
+__all__ = ["anonymous", "app", "author_id", "client"]
