@@ -110,6 +110,7 @@ async def test_sigterm_finishes_requests_in_flight_then_closes_the_pool(
             "/pages/", json={"title": "v0", "slug": unique_slug(), "authorId": author}
         )
         assert created.status_code == 201
+        assert "server" not in created.headers  # no server name or version given away
         url = f"/pages/{created.json()['id']}"
 
         holder = await asyncpg.connect(cluster.url())

@@ -55,3 +55,10 @@ async def test_diagnostics_answer_in_local_only(client: AsyncClient, deployed: A
     for path in PRIVATE[:2]:
         assert (await client.get(path)).status_code == 200
         assert (await deployed.get(path)).status_code == 404
+
+
+async def test_a_stranger_learns_no_parameter_names(anonymous: AsyncClient) -> None:
+    """Unknown query parameters are refused after authentication, not before."""
+    response = await anonymous.get("/pages/", params={"sort": "title"})
+    assert response.status_code == 401
+    assert "authorId" not in response.text
