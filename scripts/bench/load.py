@@ -67,9 +67,12 @@ class WrkRun:
     p99_ms: float
     app_cpu_s: float | None = None  # CPU the app's worker spent during the run
     db_cpu_s: float | None = None  # CPU PostgreSQL spent during the run
+    db_sessions: int | None = None  # database connections opened during the run
 
-    def with_cpu(self, app_cpu_s: float | None, db_cpu_s: float | None) -> WrkRun:
-        return replace(self, app_cpu_s=app_cpu_s, db_cpu_s=db_cpu_s)
+    def with_server_side(
+        self, app_cpu_s: float | None, db_cpu_s: float | None, db_sessions: int | None
+    ) -> WrkRun:
+        return replace(self, app_cpu_s=app_cpu_s, db_cpu_s=db_cpu_s, db_sessions=db_sessions)
 
     @classmethod
     def from_output(cls, stdout: str) -> WrkRun:
@@ -102,6 +105,7 @@ class Summary:
     errors: int  # socket errors and timeouts
     app_cpu_ms_per_req: float | None
     db_cpu_ms_per_req: float | None
+    db_sessions: int | None  # connections opened to the database, all runs together
 
     @classmethod
     def of(cls, runs: list[WrkRun]) -> Summary:
@@ -118,6 +122,9 @@ class Summary:
             errors=sum(r.socket_errors + r.timeouts for r in runs),
             app_cpu_ms_per_req=_per_request(app_cpu, requests),
             db_cpu_ms_per_req=_per_request(db_cpu, requests),
+            db_sessions=None
+            if any(r.db_sessions is None for r in runs)
+            else sum(r.db_sessions or 0 for r in runs),
         )
 
 

@@ -138,6 +138,23 @@ def prepare_database(url: str, rows: int) -> Database:
     return asyncio.run(go())
 
 
+def db_sessions(url: str) -> int:
+    """Connections ever opened to this database (PostgreSQL's own counter)."""
+
+    async def go() -> int:
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            # The counter is flushed by each backend within about a second.
+            await asyncio.sleep(1.1)
+            return await conn.fetchval(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
 def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
 
@@ -173,8 +190,14 @@ def request(
 
 
 def cursor_at(app: AppProcess, depth: int, token: str) -> str | None:
-    """The keyset cursor `depth` rows into the list, by walking it; None if there is none."""
-    path = f"{PAGES}?limit={CURSOR_WALK_LIMIT}&order_by=-createdAt&count=none"
+    """The keyset cursor `depth` rows into the list, by walking it; None if there is none.
+
+    The walk asks for no count (`count=none`) when the app takes that parameter.
+    """
+    base = f"{PAGES}?limit={CURSOR_WALK_LIMIT}&order_by=-createdAt"
+    path = f"{base}&count=none"
+    if request(app, "GET", path, token)[0] == 422:
+        path = base
     cursor = None
     for _ in range(depth // CURSOR_WALK_LIMIT):
         query = f"&{CURSOR_PARAM}={urllib.parse.quote(cursor)}" if cursor else ""
@@ -310,6 +333,7 @@ def bench(options: Options) -> dict[str, Any]:
             return LoadSpec(url=app.base_url + path, mode=endpoint.mode, ids_file=ids)
 
         def load(endpoint: Endpoint, app: AppProcess, path: str, duration: int, tag: str) -> WrkRun:
+            sessions_before = db_sessions(database_url)
             app_before, db_before = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
             result = run_wrk(
                 wrk,
@@ -321,7 +345,11 @@ def bench(options: Options) -> dict[str, Any]:
                 threads=options.threads,
             )
             app_after, db_after = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
-            result = result.with_cpu(_delta(app_before, app_after), _delta(db_before, db_after))
+            # Less the connection that reads the counter.
+            opened = db_sessions(database_url) - sessions_before - 1
+            result = result.with_server_side(
+                _delta(app_before, app_after), _delta(db_before, db_after), opened
+            )
             if endpoint.writes:
                 forget_created_pages(database_url)
             return result
@@ -522,10 +550,12 @@ def render(result: dict[str, Any]) -> str:
         f"{settings['rows']:,} pages; {settings['connections']} connections, "
         f"{settings['rounds']} x {settings['duration_s']} s per app and endpoint; "
         f"{info['cores']} cores ({info['cpu']}), load at start {info['load_average_at_start']}",
-        "cpu ms/req: CPU time of the app's worker per request; db ms/req: of PostgreSQL",
+        "cpu ms/req: CPU time of the app's worker per request; db ms/req: of PostgreSQL; "
+        "db conns: database connections the app opened during the runs",
         "",
         f"{'endpoint':<28} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6} {'cpu ms/req':>10} {'db ms/req':>9}",
+        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6} {'cpu ms/req':>10} {'db ms/req':>9} "
+        f"{'db conns':>8}",
     ]
     for entry in result["endpoints"]:
         if entry.get("skipped"):
@@ -538,7 +568,8 @@ def render(result: dict[str, Any]) -> str:
             lines.append(
                 f"{label:<28} {app:<10} {s['rps']:>8,.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
                 f"{s['non_2xx']:>8} {s['errors']:>7} {ratio:>6} "
-                f"{_ms(s['app_cpu_ms_per_req']):>10} {_ms(s['db_cpu_ms_per_req']):>9}"
+                f"{_ms(s['app_cpu_ms_per_req']):>10} {_ms(s['db_cpu_ms_per_req']):>9} "
+                f"{s['db_sessions'] if s['db_sessions'] is not None else 'n/a':>8}"
             )
     lines.append("")
     for name in APPS:
