@@ -8,9 +8,10 @@ import time
 
 import jwt
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
-from tests.api.conftest import SECRET_KEY, bearer
+from tests.api.conftest import SECRET_KEY, bearer, client_for
 
 IN_AN_HOUR = int(time.time()) + 3600
 
@@ -76,15 +77,16 @@ async def test_a_refused_token_is_401_with_the_reason_on_every_route(
     ids=["query", "cookie", "other header", "other scheme", "no scheme", "empty"],
 )
 async def test_a_good_token_anywhere_but_the_bearer_header_is_401(
-    anonymous: AsyncClient, where: str, name: str, value: str
+    app: FastAPI, where: str, name: str, value: str
 ) -> None:
     given = {name: value.format(token=bearer()["Authorization"].removeprefix("Bearer "))}
-    response = await anonymous.get(
-        "/pages/",
+    async with client_for(
+        app,
         params=given if where == "query" else None,
         headers=given if where == "header" else None,
         cookies=given if where == "cookie" else None,
-    )
+    ) as client:
+        response = await client.get("/pages/")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
 
