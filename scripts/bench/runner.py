@@ -86,7 +86,7 @@ class Row:
     endpoint: str
     target_ratio: float
     runs: dict[str, list[WrkRun]] = field(default_factory=lambda: {app: [] for app in APPS})
-    skipped: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # app: why it was not loaded
 
     def summary(self, app: str) -> Summary | None:
         return Summary.of(self.runs[app]) if self.runs[app] else None
@@ -101,13 +101,27 @@ class Row:
 # --- the database ---------------------------------------------------------------------
 
 
-def forget_created_pages(url: str) -> None:
-    """Leave the table as seeded, so that every create run starts from the same state."""
+def forget_created_pages(url: str, seeded_until: datetime) -> None:
+    """Leave the table as seeded, so that every create run starts from the same state.
+
+    Created pages are newer than every seeded one (the createdAt index finds them) and
+    nothing refers to them, so the per-row foreign-key checks are skipped when the role
+    may: the one on `parentId` scans the whole table for each deleted row.
+    """
 
     async def go() -> None:
         conn = await asyncpg.connect(libpq_url(url))
         try:
-            await conn.execute('DELETE FROM "Page" WHERE "slug" LIKE $1', f"{CREATED_SLUG_PREFIX}%")
+            async with conn.transaction():
+                if await conn.fetchval(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                ):
+                    await conn.execute("SET LOCAL session_replication_role = replica")
+                await conn.execute(
+                    'DELETE FROM "Page" WHERE "createdAt" > $1 AND "slug" LIKE $2',
+                    seeded_until,
+                    f"{CREATED_SLUG_PREFIX}%",
+                )
             await conn.execute('VACUUM ANALYZE "Page"')
         finally:
             await conn.close()
@@ -120,6 +134,7 @@ class Database:
     seeded: Seeded
     version: str
     postmaster: int | None  # pid of the server, when it runs on this machine
+    seeded_until: datetime  # the newest seeded createdAt
 
 
 def prepare_database(url: str, rows: int) -> Database:
@@ -129,11 +144,12 @@ def prepare_database(url: str, rows: int) -> Database:
         try:
             seeded = await seed(conn, rows)
             version = await conn.fetchval("SHOW server_version")
+            seeded_until = await conn.fetchval('SELECT max("createdAt") FROM "Page"')
             # Read while the backend still runs: its parent is the server.
             postmaster = cpu.postmaster_of(await conn.fetchval("SELECT pg_backend_pid()"))
         finally:
             await conn.close()
-        return Database(seeded, version, postmaster)
+        return Database(seeded, version, postmaster, seeded_until)
 
     return asyncio.run(go())
 
@@ -351,7 +367,7 @@ def bench(options: Options) -> dict[str, Any]:
                 _delta(app_before, app_after), _delta(db_before, db_after), opened
             )
             if endpoint.writes:
-                forget_created_pages(database_url)
+                forget_created_pages(database_url, database.seeded_until)
             return result
 
         selected = [
@@ -362,28 +378,26 @@ def bench(options: Options) -> dict[str, Any]:
         for endpoint in selected:
             row = Row(endpoint.name, endpoint.target_ratio)
             rows_out.append(row)
-            paths = prepare_paths(endpoint, apps, token)
-            if isinstance(paths, str):
-                row.skipped = paths
-                print(f"{endpoint.name}: skipped ({paths})", flush=True)
-                continue
-            problems = [
-                p
-                for name, app in apps.items()
-                if (p := preflight(app, spec_for(endpoint, app, paths[name]), seeded, token))
-            ]
+            paths, row.skipped = prepare_paths(endpoint, apps, token)
+            for name in list(paths):
+                problem = preflight(
+                    apps[name], spec_for(endpoint, apps[name], paths[name]), seeded, token
+                )
+                if problem:
+                    row.skipped[name] = problem
+                    del paths[name]
             if endpoint.writes:
-                forget_created_pages(database_url)
-            if problems:
-                row.skipped = "; ".join(problems)
-                print(f"{endpoint.name}: skipped ({row.skipped})", flush=True)
+                forget_created_pages(database_url, database.seeded_until)
+            for name, reason in row.skipped.items():
+                print(f"{endpoint.name}: {name} skipped ({reason})", flush=True)
+            if not paths:
                 continue
             print(f"{endpoint.name}:", end="", flush=True)
-            for name, app in apps.items():
-                load(endpoint, app, paths[name], WARMUP_S, f"warm-{name}")
+            for name in paths:
+                load(endpoint, apps[name], paths[name], WARMUP_S, f"warm-{name}")
             for round_no in range(options.rounds):
                 order = APPS if round_no % 2 == 0 else APPS[::-1]
-                for name in order:
+                for name in (n for n in order if n in paths):
                     tag = f"{name}-{round_no}"
                     result = load(endpoint, apps[name], paths[name], options.duration_s, tag)
                     row.runs[name].append(result)
@@ -402,7 +416,11 @@ def bench(options: Options) -> dict[str, Any]:
         if options.profile_dir is not None:
             profiles = profile_service(
                 apps["service"],
-                [e for e in selected if e.name in {r.endpoint for r in rows_out if not r.skipped}],
+                [
+                    e
+                    for e in selected
+                    if e.name in {r.endpoint for r in rows_out if "service" not in r.skipped}
+                ],
                 options,
                 lambda endpoint: prepare_paths(endpoint, apps, token),
                 lambda endpoint, path, seconds: load(
@@ -416,24 +434,25 @@ def bench(options: Options) -> dict[str, Any]:
 
 def prepare_paths(
     endpoint: Endpoint, apps: dict[str, AppProcess], token: str
-) -> dict[str, str] | str:
-    """Each app's path for this endpoint, or why it cannot be loaded."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each app's path for this endpoint, and why the others cannot be loaded."""
     if endpoint.cursor_depth is None:
-        return dict.fromkeys(apps, endpoint.path)
-    paths = {}
+        return dict.fromkeys(apps, endpoint.path), {}
+    paths, skipped = {}, {}
     for name, app in apps.items():
         cursor = cursor_at(app, endpoint.cursor_depth, token)
         if cursor is None:
-            return f"{name}'s list has no '{NEXT_CURSOR_KEY}' to follow"
-        paths[name] = f"{endpoint.path}&{CURSOR_PARAM}={urllib.parse.quote(cursor)}"
-    return paths
+            skipped[name] = f"its list has no '{NEXT_CURSOR_KEY}' to follow"
+        else:
+            paths[name] = f"{endpoint.path}&{CURSOR_PARAM}={urllib.parse.quote(cursor)}"
+    return paths, skipped
 
 
 def profile_service(
     service: AppProcess,
     selected: list[Endpoint],
     options: Options,
-    paths_of: Callable[[Endpoint], dict[str, str] | str],
+    paths_of: Callable[[Endpoint], tuple[dict[str, str], dict[str, str]]],
     load: Callable[[Endpoint, str, int], WrkRun],
 ) -> dict[str, Any]:
     """A separate pass, after the measured ones: py-spy samples the service under load."""
@@ -441,8 +460,8 @@ def profile_service(
     options.profile_dir.mkdir(parents=True, exist_ok=True)
     found: dict[str, Any] = {}
     for endpoint in selected:
-        paths = paths_of(endpoint)
-        if isinstance(paths, str):
+        paths, _ = paths_of(endpoint)
+        if "service" not in paths:
             continue
         slug = "".join(c if c.isalnum() else "-" for c in endpoint.name).strip("-")
         output = options.profile_dir / f"{slug}.txt"
@@ -558,12 +577,13 @@ def render(result: dict[str, Any]) -> str:
         f"{'db conns':>8}",
     ]
     for entry in result["endpoints"]:
-        if entry.get("skipped"):
-            lines.append(f"{entry['endpoint']:<28} skipped: {entry['skipped']}")
-            continue
         for app in APPS:
             s = entry[app]
             label = entry["endpoint"] if app == "service" else ""
+            if s is None:
+                reason = entry.get("skipped", {}).get(app, "not measured")
+                lines.append(f"{label:<28} {app:<10} skipped: {reason}")
+                continue
             ratio = f"{entry['ratio']:.2f}" if app == "service" and entry["ratio"] else ""
             lines.append(
                 f"{label:<28} {app:<10} {s['rps']:>8,.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
