@@ -73,6 +73,7 @@ def endpoints(rows: int) -> list[Endpoint]:
     return [
         Endpoint("get by id", PAGES, mode="ids"),
         Endpoint("list 20 + count", LIST, target_ratio=0.7),
+        Endpoint("list 20, estimated count", f"{LIST}&count=estimated", target_ratio=0.7),
         Endpoint(f"list 20, skip {deep:,}", f"{LIST}&skip={deep}", target_ratio=0.7),
         Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),
         Endpoint("create", PAGES, mode="create", writes=True),
