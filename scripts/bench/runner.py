@@ -241,7 +241,7 @@ def preflight(app: AppProcess, spec: LoadSpec, seeded: Seeded, token: str) -> st
         status, body = request(app, "GET", path, token)
     if 200 <= status < 300:
         return None
-    return f"{app.name} answered {status}: {str(body)[:300]}"
+    return f"{app.name} answered {status}: {str(body)[:160]}"
 
 
 # --- the run --------------------------------------------------------------------------
