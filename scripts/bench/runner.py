@@ -12,7 +12,6 @@ Usage: python -m scripts.bench [--rows N] [--duration S] [--rounds N] [--json PA
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import json
 import os
@@ -26,21 +25,24 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import jwt
 
-from app.core.dburl import libpq_url
 from scripts.bench import cpu, profile
 from scripts.bench.apps import HOST, AppProcess
-from scripts.bench.load import LoadGeneratorMissing, LoadSpec, Summary, WrkRun, ensure_wrk, run_wrk
-from scripts.bench.seed import Seeded, seed
-from scripts.env import EXAMPLE_PRISMA
-from scripts.prisma_migrate import deploy
+from scripts.bench.database import (
+    CREATED_SLUG_PREFIX,
+    db_sessions,
+    forget_created_pages,
+    prepare_database,
+)
+from scripts.bench.load import LoadGeneratorMissing, LoadSpec, WrkRun, ensure_wrk, run_wrk
+from scripts.bench.report import APPS, Row, render, report
+from scripts.bench.seed import Seeded
 from scripts.throwaway_pg import throwaway_database
 
 PAGES = "/api/v1/pages/"
@@ -50,8 +52,6 @@ LIST = f"{PAGES}?limit=20&order_by=-createdAt"
 CURSOR_PARAM = "cursor"
 NEXT_CURSOR_KEY = "nextCursor"
 CURSOR_WALK_LIMIT = 100
-CREATED_SLUG_PREFIX = "bench-"
-APPS = ("service", "reference")
 WARMUP_S = 2
 
 
@@ -78,98 +78,6 @@ def endpoints(rows: int) -> list[Endpoint]:
         Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),
         Endpoint("create", PAGES, mode="create", writes=True),
     ]
-
-
-@dataclass
-class Row:
-    """The measurements of one endpoint on both apps."""
-
-    endpoint: str
-    target_ratio: float
-    runs: dict[str, list[WrkRun]] = field(default_factory=lambda: {app: [] for app in APPS})
-    skipped: dict[str, str] = field(default_factory=dict)  # app: why it was not loaded
-
-    def summary(self, app: str) -> Summary | None:
-        return Summary.of(self.runs[app]) if self.runs[app] else None
-
-    def ratio(self) -> float | None:
-        service, reference = self.summary("service"), self.summary("reference")
-        if service is None or reference is None or reference.rps == 0:
-            return None
-        return service.rps / reference.rps
-
-
-# --- the database ---------------------------------------------------------------------
-
-
-def forget_created_pages(url: str, seeded_until: datetime) -> None:
-    """Leave the table as seeded, so that every create run starts from the same state.
-
-    Created pages are newer than every seeded one (the createdAt index finds them) and
-    nothing refers to them, so the per-row foreign-key checks are skipped when the role
-    may: the one on `parentId` scans the whole table for each deleted row.
-    """
-
-    async def go() -> None:
-        conn = await asyncpg.connect(libpq_url(url))
-        try:
-            async with conn.transaction():
-                if await conn.fetchval(
-                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-                ):
-                    await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute(
-                    'DELETE FROM "Page" WHERE "createdAt" > $1 AND "slug" LIKE $2',
-                    seeded_until,
-                    f"{CREATED_SLUG_PREFIX}%",
-                )
-            await conn.execute('VACUUM ANALYZE "Page"')
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
-
-
-@dataclass(frozen=True)
-class Database:
-    seeded: Seeded
-    version: str
-    postmaster: int | None  # pid of the server, when it runs on this machine
-    seeded_until: datetime  # the newest seeded createdAt
-
-
-def prepare_database(url: str, rows: int) -> Database:
-    async def go() -> Database:
-        await deploy(url, EXAMPLE_PRISMA / "migrations")
-        conn = await asyncpg.connect(libpq_url(url))
-        try:
-            seeded = await seed(conn, rows)
-            version = await conn.fetchval("SHOW server_version")
-            seeded_until = await conn.fetchval('SELECT max("createdAt") FROM "Page"')
-            # Read while the backend still runs: its parent is the server.
-            postmaster = cpu.postmaster_of(await conn.fetchval("SELECT pg_backend_pid()"))
-        finally:
-            await conn.close()
-        return Database(seeded, version, postmaster, seeded_until)
-
-    return asyncio.run(go())
-
-
-def db_sessions(url: str) -> int:
-    """Connections ever opened to this database (PostgreSQL's own counter)."""
-
-    async def go() -> int:
-        conn = await asyncpg.connect(libpq_url(url))
-        try:
-            # The counter is flushed by each backend within about a second.
-            await asyncio.sleep(1.1)
-            return await conn.fetchval(
-                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-            )
-        finally:
-            await conn.close()
-
-    return asyncio.run(go())
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -430,7 +338,16 @@ def bench(options: Options) -> dict[str, Any]:
             )
         log_lines = sum(1 for _ in (work / "service.log").open("rb"))
 
-    return report(options, info, rows_out, resources, log_lines, profiles)
+    settings = {
+        "service_app": options.service_app,
+        "service_env": options.service_env,
+        "rows": options.rows,
+        "duration_s": options.duration_s,
+        "rounds": options.rounds,
+        "connections": options.connections,
+        "wrk_threads": options.threads,
+    }
+    return report(settings, info, rows_out, resources, log_lines, profiles)
 
 
 def prepare_paths(
@@ -471,146 +388,6 @@ def profile_service(
         found[endpoint.name] = profile.summarize(output)
         print(f"profiled {endpoint.name}: {output}", flush=True)
     return found
-
-
-# --- the report -----------------------------------------------------------------------
-
-
-def report(
-    options: Options,
-    info: dict[str, Any],
-    rows: list[Row],
-    resources: dict[str, dict[str, Any]],
-    log_lines: int,
-    profiles: dict[str, Any],
-) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": info,
-        "settings": {
-            "service_app": options.service_app,
-            "service_env": options.service_env,
-            "rows": options.rows,
-            "duration_s": options.duration_s,
-            "rounds": options.rounds,
-            "connections": options.connections,
-            "wrk_threads": options.threads,
-        },
-        "endpoints": [],
-        "resources": resources,
-        "service_log_lines": log_lines,
-    }
-    for row in rows:
-        entry: dict[str, Any] = {"endpoint": row.endpoint, "target_ratio": row.target_ratio}
-        if row.skipped:
-            entry["skipped"] = row.skipped
-        for app in APPS:
-            summary = row.summary(app)
-            entry[app] = asdict(summary) if summary else None
-        entry["ratio"] = row.ratio()
-        result["endpoints"].append(entry)
-    if profiles:
-        result["profiles"] = profiles
-    result["targets"] = check_targets(result)
-    return result
-
-
-def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 6's targets, each with the measured value and whether it is met."""
-    checks: list[dict[str, Any]] = []
-    for entry in result["endpoints"]:
-        service, reference = entry["service"], entry["reference"]
-        if not service or not reference:
-            continue
-        name = entry["endpoint"]
-        checks.append(
-            {
-                "target": f"{name}: req/s >= {entry['target_ratio']} x reference",
-                "value": round(entry["ratio"], 2),
-                "met": entry["ratio"] >= entry["target_ratio"],
-            }
-        )
-        p99_ratio = service["p99_ms"] / reference["p99_ms"] if reference["p99_ms"] else None
-        checks.append(
-            {
-                "target": f"{name}: p99 <= 3 x reference",
-                "value": None if p99_ratio is None else round(p99_ratio, 2),
-                "met": p99_ratio is not None and p99_ratio <= 3,
-            }
-        )
-        checks.append(
-            {
-                "target": f"{name}: no non-2xx nor errors",
-                "value": service["non_2xx"] + service["errors"],
-                "met": service["non_2xx"] + service["errors"] == 0,
-            }
-        )
-    service = result["resources"]["service"]
-    if service["peak_rss_mb"] is not None:
-        checks.append(
-            {
-                "target": "service peak RSS <= 150 MB",
-                "value": round(service["peak_rss_mb"], 1),
-                "met": service["peak_rss_mb"] <= 150,
-            }
-        )
-    checks.append(
-        {
-            "target": "service cold start <= 2 s",
-            "value": round(service["cold_start_s"], 2),
-            "met": service["cold_start_s"] <= 2,
-        }
-    )
-    return checks
-
-
-def render(result: dict[str, Any]) -> str:
-    settings, info = result["settings"], result["machine"]
-    lines = [
-        f"{settings['rows']:,} pages; {settings['connections']} connections, "
-        f"{settings['rounds']} x {settings['duration_s']} s per app and endpoint; "
-        f"{info['cores']} cores ({info['cpu']}), load at start {info['load_average_at_start']}",
-        "cpu ms/req: CPU time of the app's worker per request; db ms/req: of PostgreSQL; "
-        "db conns: database connections the app opened during the runs",
-        "",
-        f"{'endpoint':<28} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'non-2xx':>8} {'errors':>7} {'ratio':>6} {'cpu ms/req':>10} {'db ms/req':>9} "
-        f"{'db conns':>8}",
-    ]
-    for entry in result["endpoints"]:
-        for app in APPS:
-            s = entry[app]
-            label = entry["endpoint"] if app == "service" else ""
-            if s is None:
-                reason = entry.get("skipped", {}).get(app, "not measured")
-                lines.append(f"{label:<28} {app:<10} skipped: {reason}")
-                continue
-            ratio = f"{entry['ratio']:.2f}" if app == "service" and entry["ratio"] else ""
-            lines.append(
-                f"{label:<28} {app:<10} {s['rps']:>8,.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-                f"{s['non_2xx']:>8} {s['errors']:>7} {ratio:>6} "
-                f"{_ms(s['app_cpu_ms_per_req']):>10} {_ms(s['db_cpu_ms_per_req']):>9} "
-                f"{s['db_sessions'] if s['db_sessions'] is not None else 'n/a':>8}"
-            )
-    lines.append("")
-    for name in APPS:
-        res = result["resources"][name]
-        rss = f"{res['peak_rss_mb']:.1f} MiB" if res["peak_rss_mb"] is not None else "n/a"
-        lines.append(f"{name}: peak RSS {rss}, cold start {res['cold_start_s']:.2f} s")
-    lines.append("")
-    lines.append("targets (issue 6):")
-    for check in result["targets"]:
-        mark = "ok  " if check["met"] else "MISS"
-        lines.append(f"  {mark} {check['target']}: {check['value']}")
-    for endpoint, top in result.get("profiles", {}).items():
-        lines.append("")
-        lines.append(f"profile of the service, {endpoint} (share of samples):")
-        lines.extend(profile.render(top))
-    return "\n".join(lines)
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
 
 
 def parse_args(argv: list[str]) -> Options:

@@ -1,0 +1,87 @@
+"""The benchmark's database: migrated and seeded once, reset after each create run."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from app.core.dburl import libpq_url
+from scripts.bench import cpu
+from scripts.bench.seed import Seeded, seed
+from scripts.env import EXAMPLE_PRISMA
+from scripts.prisma_migrate import deploy
+
+CREATED_SLUG_PREFIX = "bench-"
+
+
+def forget_created_pages(url: str, seeded_until: datetime) -> None:
+    """Leave the table as seeded, so that every create run starts from the same state.
+
+    Created pages are newer than every seeded one (the createdAt index finds them) and
+    nothing refers to them, so the per-row foreign-key checks are skipped when the role
+    may: the one on `parentId` scans the whole table for each deleted row.
+    """
+
+    async def go() -> None:
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            async with conn.transaction():
+                if await conn.fetchval(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                ):
+                    await conn.execute("SET LOCAL session_replication_role = replica")
+                await conn.execute(
+                    'DELETE FROM "Page" WHERE "createdAt" > $1 AND "slug" LIKE $2',
+                    seeded_until,
+                    f"{CREATED_SLUG_PREFIX}%",
+                )
+            await conn.execute('VACUUM ANALYZE "Page"')
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+@dataclass(frozen=True)
+class Database:
+    seeded: Seeded
+    version: str
+    postmaster: int | None  # pid of the server, when it runs on this machine
+    seeded_until: datetime  # the newest seeded createdAt
+
+
+def prepare_database(url: str, rows: int) -> Database:
+    async def go() -> Database:
+        await deploy(url, EXAMPLE_PRISMA / "migrations")
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            seeded = await seed(conn, rows)
+            version = await conn.fetchval("SHOW server_version")
+            seeded_until = await conn.fetchval('SELECT max("createdAt") FROM "Page"')
+            # Read while the backend still runs: its parent is the server.
+            postmaster = cpu.postmaster_of(await conn.fetchval("SELECT pg_backend_pid()"))
+        finally:
+            await conn.close()
+        return Database(seeded, version, postmaster, seeded_until)
+
+    return asyncio.run(go())
+
+
+def db_sessions(url: str) -> int:
+    """Connections ever opened to this database (PostgreSQL's own counter)."""
+
+    async def go() -> int:
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            # The counter is flushed by each backend within about a second.
+            await asyncio.sleep(1.1)
+            return await conn.fetchval(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
