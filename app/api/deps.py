@@ -27,11 +27,11 @@ __all__ = [
 ]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database | None = request.app.state.database
     if database is None:
         raise DatabaseUnavailable("No database is configured (DATABASE_URL is not set)")
@@ -55,7 +55,7 @@ async def get_session(
             logger.warning("database connection lost after a request ({})", type(exc).__name__)
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 for a body that is not JSON (FastAPI would otherwise report it as a 422)."""
     headers = request.headers
     if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
@@ -78,16 +78,32 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def known_query_only(request: Request) -> None:
+def _query_names_of(request: Request, route: APIRoute) -> frozenset[str]:
+    """The route's query parameter names, worked out once per route of this app: walking
+    the dependency tree on every request showed in the profile. (Routes compare by
+    value and are unhashable, hence the id; the app holds its routes for its lifetime.)"""
+    state = request.app.state
+    try:
+        cache: dict[int, frozenset[str]] = state.query_names_by_route
+    except AttributeError:
+        cache = state.query_names_by_route = {}
+    names = cache.get(id(route))
+    if names is None:
+        names = cache[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def known_query_only(request: Request) -> None:
     """422 for a query parameter the route does not take.
 
     A misspelt filter (`?author=...`) would otherwise be ignored, and the caller would
-    get every row instead of an error.
+    get every row instead of an error. (Like the other dependencies here it is
+    `async def`: FastAPI runs a plain `def` in a thread pool, a round trip per request.)
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _query_names(route.dependant)
+    known = _query_names_of(request, route)
     unknown = [name for name in request.query_params if name not in known]
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
