@@ -64,8 +64,11 @@ class Settings(BaseSettings):
     # postgres://, postgresql:// or postgresql+asyncpg://. Required outside local;
     # in local, `make run` starts an embedded database when it is unset.
     DATABASE_URL: SecretStr | None = Field(default=None, validate_default=True)
-    DB_POOL_SIZE: int = Field(default=10, ge=1)
-    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    # Connections kept open per worker: cover the worker's concurrency. Overflow
+    # connections are closed as soon as they are returned, so under steady load they
+    # mean a new connection every few requests; a full pool waits DB_POOL_TIMEOUT.
+    DB_POOL_SIZE: int = Field(default=20, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=0, ge=0)
     DB_POOL_TIMEOUT: float = Field(default=5.0, gt=0)  # seconds to wait for a free connection
     DB_POOL_RECYCLE: int = Field(default=1800, gt=0)  # seconds before a connection is replaced
     DB_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
