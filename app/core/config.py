@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     def warnings(self) -> list[str]:
         """Accepted but unsafe choices, logged at startup."""
         if self.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY:
-            return [f"SECRET_KEY is '{DEFAULT_SECRET_KEY}': acceptable in local only"]
+            return ["SECRET_KEY is the placeholder from .env.example: acceptable in local only"]
         return []
 
     def public(self) -> dict[str, Any]:

@@ -67,7 +67,9 @@ def test_weak_secret_keys_are_refused_outside_local(environment: str, key: str) 
 def test_local_accepts_the_placeholder_key_with_a_warning() -> None:
     local = settings()
     assert local.SECRET_KEY.get_secret_value() == "changethis"
-    assert local.warnings() == ["SECRET_KEY is 'changethis': acceptable in local only"]
+    assert local.warnings() == [
+        "SECRET_KEY is the placeholder from .env.example: acceptable in local only"
+    ]
     assert settings(SECRET_KEY=STRONG_KEY).warnings() == []
 
 
