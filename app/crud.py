@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, ColumnElement, and_, bindparam, func, inspect, text
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute
@@ -201,11 +202,34 @@ async def get_many(
 # --- Writes -------------------------------------------------------------------------
 
 
+def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` and the model's own defaults for the columns they leave out (ids and
+    timestamps made by the service, as Prisma's client makes them). A column without
+    one is left out, so that the database's default applies."""
+    filled = dict(values)
+    for attribute in inspect(model).column_attrs:
+        name = attribute.key
+        field = model.model_fields.get(name)
+        if name not in filled and field is not None:
+            default = field.get_default(call_default_factory=True)
+            if default is not None:
+                filled[name] = default
+    return filled
+
+
 async def create(session: AsyncSession, model: type[M], values: Mapping[str, Any]) -> M:
-    """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out."""
-    row = model(**values)
-    session.add(row)
+    """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out.
+
+    One `INSERT ... RETURNING`: the row returned is the one stored (a price given as
+    `1e5` comes back as the database keeps it, `100000.00`).
+    """
+    statement = (
+        sql_insert(model)
+        .values({column(model, name): v for name, v in _with_defaults(model, values).items()})
+        .returning(model)
+    )
     async with _translated(model, "write"):
+        row = (await session.exec(statement)).scalars().one()
         await session.commit()
     return row
 

@@ -19,6 +19,7 @@ from app.core.security import CurrentCaller, current_caller
 
 __all__ = [
     "CurrentCaller",
+    "ReadSessionDep",
     "SessionDep",
     "SettingsDep",
     "current_caller",
@@ -41,7 +42,19 @@ async def get_database(request: Request) -> Database:
 async def get_session(
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
-    session = database.sessions()
+    async for session in _closing(database.sessions()):
+        yield session
+
+
+async def get_read_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """A session whose statements each commit on their own: for routes that only read."""
+    async for session in _closing(database.read_sessions()):
+        yield session
+
+
+async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     try:
         yield session
     finally:
@@ -123,3 +136,4 @@ async def known_query_only(request: Request) -> None:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]

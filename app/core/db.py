@@ -38,6 +38,11 @@ _PRISMA_ONLY_PARAMS = (
 class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # For requests that only read: no BEGIN/ROLLBACK around their statements (two of
+    # the three round trips of a read by id). Behind PgBouncer these are `sessions`:
+    # in transaction mode a statement prepared outside a transaction may be executed
+    # on another server connection.
+    read_sessions: async_sessionmaker[AsyncSession]
     pgbouncer: bool
 
     async def dispose(self) -> None:
@@ -122,6 +127,11 @@ def create_database(settings: Settings) -> Database | None:
     engine = create_async_engine(url, **options)
     event.listen(engine.sync_engine, "handle_error", _unusable_connection_is_lost)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    pgbouncer = options.get("poolclass") is NullPool
+    read_sessions = sessions
+    if not pgbouncer:
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        read_sessions = async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)
     return Database(
-        engine=engine, sessions=sessions, pgbouncer=options.get("poolclass") is NullPool
+        engine=engine, sessions=sessions, read_sessions=read_sessions, pgbouncer=pgbouncer
     )

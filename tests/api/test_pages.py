@@ -53,3 +53,16 @@ async def test_a_page_is_created_read_listed_updated_and_deleted(
     deleted = await client.delete(f"/pages/{page['id']}")
     assert deleted.status_code == 204
     assert (await client.get(f"/pages/{page['id']}")).status_code == 404
+
+
+async def test_a_create_answers_the_page_as_stored(client: AsyncClient, author_id: str) -> None:
+    # A price sent as an exponent is stored as Decimal(10, 2): the answer to the create
+    # already shows the stored value, as every later read does.
+    created = await client.post(
+        "/pages/",
+        json={"title": "Priced", "slug": unique_slug(), "authorId": author_id, "price": "1e5"},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["price"] == "100000.00"
+    read = await client.get(created.headers["location"].removeprefix("/api/v1"))
+    assert read.json() == created.json()

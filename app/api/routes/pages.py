@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from app import crud
-from app.api.deps import SessionDep, require_json
+from app.api.deps import ReadSessionDep, SessionDep, require_json
 from app.api.etags import etag, expected_version, matches
 from app.api.responses import errors
 from app.models import Page, PageStatus
@@ -43,7 +43,7 @@ def _with_etag(response: Response, page: Page) -> Page:
     responses=errors(401, 503),
 )
 async def list_pages(
-    session: SessionDep,
+    session: ReadSessionDep,
     status_: Annotated[PageStatus | None, Query(alias="status")] = None,
     published: bool | None = None,
     author_id: Annotated[Id | None, Query(alias="authorId")] = None,
@@ -77,7 +77,7 @@ async def list_pages(
     | errors(401, 404, 503),
 )
 async def get_page(
-    session: SessionDep,
+    session: ReadSessionDep,
     response: Response,
     id: PageId,
     if_none_match: Annotated[
