@@ -11,37 +11,55 @@ with bound parameters, so SQLAlchemy's compiled-statement cache serves them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Column, ColumnElement, and_, bindparam, func, inspect, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    or_,
+    table,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert as sql_insert
+from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.errors import NotFound, Operation, PreconditionFailed, from_db_error
+from app.core import cursors
+from app.core.errors import InvalidQuery, NotFound, Operation, PreconditionFailed, from_db_error
 
 M = TypeVar("M", bound=SQLModel)
 T = TypeVar("T")
 
 Key = Any
 """A primary key value, or a tuple of them for a composite key."""
-
-
-@dataclass(frozen=True)
-class Listing(Generic[M]):
-    """One page of rows and the number of rows matching the filters."""
-
-    data: Sequence[M]
-    count: int
 
 
 # --- Building blocks ----------------------------------------------------------------
@@ -147,36 +165,146 @@ async def get(session: AsyncSession, model: type[M], key: Key) -> M:
     return row
 
 
-def _ordering(model: type[SQLModel], order_by: Sequence[str]) -> list[Any]:
-    """`name` ascending, `-name` descending; the primary key breaks ties, same direction."""
-    clauses: list[Any] = []
-    for item in order_by:
-        attr = column(model, item.removeprefix("-"))
-        clauses.append(attr.desc() if item.startswith("-") else attr.asc())
-    descending = bool(order_by) and order_by[0].startswith("-")
-    named = {item.removeprefix("-") for item in order_by}
-    for name in _key_names(model):
-        if name not in named:
-            attr = column(model, name)
-            clauses.append(attr.desc() if descending else attr.asc())
-    return clauses
+CountMode = Literal["exact", "estimated", "none"]
+
+ESTIMATE_EXACT_BELOW = 10_000
+"""`estimated` counts exactly when the estimate is below this: counting that few rows
+costs PostgreSQL about a millisecond, and small counts are where estimates are worst."""
+
+_PG_CLASS = table("pg_class", sql_column("oid"), sql_column("reltuples"))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of rows (with the model's attribute names), the number of rows matching
+    the filters (None when not asked for), and the cursor of the next page (None on
+    the last)."""
+
+    data: Sequence[Row[*tuple[Any, ...]]]
+    count: int | None
+    next_cursor: str | None
+
+
+@_per_model
+def _row_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
+    """Every mapped column, labelled with its attribute name (`metadata_`)."""
+    return tuple(
+        attribute.columns[0].label(attribute.key) for attribute in inspect(model).column_attrs
+    )
+
+
+def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> list[tuple[str, bool]]:
+    """(attribute, descending) for `name` / `-name`, then the primary key as the
+    tiebreak, in the first item's direction."""
+    keys = [(item.removeprefix("-"), item.startswith("-")) for item in order_by]
+    descending = bool(keys) and keys[0][1]
+    named = {name for name, _ in keys}
+    keys += [(name, descending) for name in _key_names(model) if name not in named]
+    for name, _ in keys:
+        column(model, name)  # ValueError for anything but a column
+    return keys
+
+
+def _ordering(columns: Mapping[str, Any], keys: Sequence[tuple[str, bool]]) -> list[Any]:
+    return [
+        columns[name].desc() if descending else columns[name].asc() for name, descending in keys
+    ]
+
+
+def _after(
+    model: type[SQLModel], keys: Sequence[tuple[str, bool]], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """Rows after the one whose sort key is `values`, in the order `keys` give."""
+    columns = [column(model, name) for name, _ in keys]
+    bounds = [literal(value, type_=col.type) for col, value in zip(columns, values, strict=True)]
+    directions = {descending for _, descending in keys}
+    if len(directions) == 1:  # one row comparison, which a B-tree index answers
+        ahead = (
+            tuple_(*columns) < tuple_(*bounds)
+            if directions == {True}
+            else tuple_(*columns) > tuple_(*bounds)
+        )
+        return ahead
+    alternatives = []
+    for i, (col, bound) in enumerate(zip(columns, bounds, strict=True)):
+        ties = [columns[j] == bounds[j] for j in range(i)]
+        alternatives.append(and_(*ties, col < bound if keys[i][1] else col > bound))
+    return or_(*alternatives)
+
+
+def _cursor_values(
+    model: type[SQLModel], keys: Sequence[tuple[str, bool]], order_by: Sequence[str], cursor: str
+) -> list[Any]:
+    columns = [column(model, name) for name, _ in keys]
+    if any(col.nullable for col in columns):  # NULLs would need their own comparisons
+        raise ValueError(f"{model.__name__}: keyset pagination needs NOT NULL sort columns")
+    try:
+        return cursors.decode(cursor, order_by, [col.type.python_type for col in columns])
+    except ValueError as exc:
+        raise InvalidQuery(
+            f"Invalid cursor ({exc}); use the nextCursor of a list with the same order_by",
+            field="cursor",
+        ) from None
+
+
+@_per_model
+def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
+    """The planner's row count of the whole table (-1 before its first ANALYZE)."""
+    table_ = model.__table__  # pyright: ignore[reportAttributeAccessIssue]
+    name = ".".join(f'"{part}"' for part in (table_.schema, table_.name) if part)
+    return (
+        select(cast(_PG_CLASS.c.reltuples, BigInteger))
+        .where(_PG_CLASS.c.oid == cast(literal(name), REGCLASS))
+        .scalar_subquery()
+    )
+
+
+class _Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON) <statement>`, for the planner's estimate of a filtered count."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain)
+def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+async def _estimate(
+    connection: AsyncConnection, model: type[SQLModel], conditions: Sequence[ColumnElement[bool]]
+) -> int:
+    matching = select(literal(1)).select_from(model).where(*conditions)
+    plan = (await connection.execute(_Explain(matching))).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 async def get_many(
     session: AsyncSession,
-    model: type[M],
+    model: type[SQLModel],
     *,
     equals: Mapping[str, Any] | None = None,
     contains: Mapping[str, str | None] | None = None,
     order_by: Sequence[str] = (),
     skip: int = 0,
+    cursor: str | None = None,
     limit: int = 100,
-) -> Listing[M]:
-    """Rows matching every filter, ordered, with the total count.
+    count: CountMode = "exact",
+) -> Listing:
+    """Rows matching every filter, in order, from `skip` rows in or after `cursor`.
 
     `equals` compares columns for equality and `contains` matches a case-insensitive
-    substring; filters whose value is None are left out.
+    substring; filters whose value is None are left out. `count`: `exact`, `none`, or
+    `estimated` (the planner's: `pg_class.reltuples` without filters, the plan's row
+    estimate with them; exact below ESTIMATE_EXACT_BELOW). The page and an exact or
+    table-wide count are one statement; a filtered estimate adds an EXPLAIN.
+    InvalidQuery for a cursor made for another ordering, or given with `skip`.
     """
+    keys = _sort_keys(model, order_by)
     conditions: list[ColumnElement[bool]] = [
         column(model, name) == value for name, value in (equals or {}).items() if value is not None
     ]
@@ -185,18 +313,77 @@ async def get_many(
         for name, value in (contains or {}).items()
         if value is not None
     ]
-    rows = (
-        select(model)
+    filters = list(conditions)
+    if cursor is not None:
+        if skip:
+            raise InvalidQuery("Give either skip or cursor, not both", field="cursor")
+        conditions.append(_after(model, keys, _cursor_values(model, keys, order_by, cursor)))
+
+    columns = {name: column(model, name) for name, _ in keys}
+    # One row more than asked: whether there is a next page at all.
+    page = (
+        sql_select(*_row_columns(model))
         .where(*conditions)
-        .order_by(*_ordering(model, order_by))
+        .order_by(*_ordering(columns, keys))
         .offset(skip)
-        .limit(limit)
+        .limit(limit + 1)
     )
-    count = select(func.count()).select_from(model).where(*conditions)
     async with _translated(model, "read"):
-        data = (await session.exec(rows)).all()
-        total = (await session.exec(count)).one()
-    return Listing(data=data, count=total)
+        # Core statements on the session's connection: rows, not ORM entities.
+        connection = await session.connection()
+        planned = None
+        if count == "estimated" and filters:
+            # Small estimates are counted exactly, beside the page; large ones stand.
+            planned = await _estimate(connection, model, filters)
+            count = "exact" if planned < ESTIMATE_EXACT_BELOW else "none"
+        total = _total(model, filters, count)
+        if total is None:
+            rows, matching = list((await connection.execute(page)).all()), planned
+        else:
+            rows, matching = await _page_and_total(connection, model, page, total, keys)
+    data = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = cursors.encode(order_by, [getattr(data[-1], name) for name, _ in keys])
+    if matching is not None:  # an estimate may lag behind rows just seen
+        matching = max(matching, skip + len(data))
+    return Listing(data=data, count=matching, next_cursor=next_cursor)
+
+
+def _total(
+    model: type[SQLModel], filters: Sequence[ColumnElement[bool]], count: CountMode
+) -> ColumnElement[Any] | None:
+    """The count to select beside the page: exact, the table's estimate, or none."""
+    if count == "none":
+        return None
+    exact = select(func.count()).select_from(model).where(*filters).scalar_subquery()
+    if count == "exact":
+        return exact
+    estimate = _table_estimate(model)
+    return case((estimate < ESTIMATE_EXACT_BELOW, exact), else_=estimate)
+
+
+async def _page_and_total(
+    connection: AsyncConnection,
+    model: type[SQLModel],
+    page: Select[Any],
+    total: ColumnElement[Any],
+    keys: Sequence[tuple[str, bool]],
+) -> tuple[list[Row[*tuple[Any, ...]]], int]:
+    """The page and the count in one statement: `(SELECT count) LEFT JOIN LATERAL (page)`,
+    which keeps the count when the page is empty (one row of NULLs then)."""
+    counted = select(total.label("total")).subquery("counted")
+    lateral_page = page.lateral("page")
+    statement = (
+        sql_select(counted.c.total, lateral_page)
+        .select_from(counted.outerjoin(lateral_page, true()))
+        .order_by(*_ordering({name: lateral_page.c[name] for name, _ in keys}, keys))
+    )
+    rows = list((await connection.execute(statement)).all())
+    matching = int(rows[0].total)
+    if getattr(rows[0], _key_names(model)[0]) is None:
+        return [], matching
+    return rows, matching
 
 
 # --- Writes -------------------------------------------------------------------------

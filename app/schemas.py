@@ -135,6 +135,21 @@ DateTime = Annotated[
 ]
 """Accepted with or without an offset (none means UTC), held as naive UTC to the ms."""
 
+
+def _format_stored_datetime(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+StoredDateTime = Annotated[
+    datetime,
+    PlainSerializer(_format_stored_datetime, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-01-02T03:04:05.678Z"]}
+    ),
+]
+"""A DateTime read from the database, for responses: TIMESTAMP(3) values are already
+naive UTC to the millisecond, so the request type's checks are skipped."""
+
 BigInt = Annotated[
     int,
     PlainSerializer(str, return_type=str, when_used="json"),
@@ -276,12 +291,18 @@ class PagePublic(BaseModel):
     viewCount: BigInt
     authorId: str
     parentId: str | None
-    createdAt: DateTime
-    updatedAt: DateTime
+    createdAt: StoredDateTime
+    updatedAt: StoredDateTime
 
 
 class PagesPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     data: list[PagePublic]
-    count: int
+    count: int | None = Field(
+        description="Rows matching the filters: exact, estimated or null, as `count` asked"
+    )
+    nextCursor: str | None = Field(
+        validation_alias="next_cursor",
+        description="Pass as `cursor` for the next page; null on the last page",
+    )

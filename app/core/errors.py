@@ -76,6 +76,16 @@ class InvalidInput(ServiceError):
         return {"detail": [{"type": self.kind, "loc": loc, "msg": self.detail}]}
 
 
+class InvalidQuery(InvalidInput):
+    """A query parameter the route's own validation cannot judge (a stale cursor)."""
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail, field=field, kind="value_error")
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": [{"type": self.kind, "loc": ["query", self.field], "msg": self.detail}]}
+
+
 class InvalidReference(InvalidInput):
     """A foreign key names a row that does not exist."""
 

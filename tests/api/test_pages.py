@@ -40,7 +40,7 @@ async def test_a_page_is_created_read_listed_updated_and_deleted(
     assert read.headers["etag"] == created.headers["etag"]
 
     listed = await client.get("/pages/", params={"authorId": author_id})
-    assert listed.json() == {"data": [page], "count": 1}
+    assert listed.json() == {"data": [page], "count": 1, "nextCursor": None}
 
     updated = await client.put(f"/pages/{page['id']}", json={"published": True, "price": None})
     assert updated.status_code == 200, updated.text

@@ -75,6 +75,6 @@ async def test_pgbouncer_mode_reads_and_writes_on_a_plain_server(database_url: s
         for _ in range(3):  # each round on a new connection, with new statement names
             async with database.sessions() as session:
                 listing = await crud.get_many(session, Page, limit=1)
-                assert listing.count >= 0
+                assert listing.count is not None and listing.count >= 0
     finally:
         await database.dispose()

@@ -52,7 +52,21 @@ async def list_pages(
     ] = None,
     order_by: PageOrder = "-createdAt",
     skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=4096,
+            description="The previous page's nextCursor (keyset paging; not with skip)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    count: Annotated[
+        crud.CountMode,
+        Query(
+            description="exact; estimated (the planner's estimate, exact below "
+            f"{crud.ESTIMATE_EXACT_BELOW:,} rows); none (null)"
+        ),
+    ] = "estimated",
 ) -> Any:
     return await crud.get_many(
         session,
@@ -61,7 +75,9 @@ async def list_pages(
         contains={"title": q},
         order_by=[order_by],
         skip=skip,
+        cursor=cursor,
         limit=limit,
+        count=count,
     )
 
 

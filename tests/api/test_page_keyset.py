@@ -1,0 +1,130 @@
+"""Keyset paging (`cursor` / `nextCursor`) beside `skip`, and the count modes."""
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from app import crud
+from tests.api.conftest import unique_slug
+
+ORDERINGS = ["-createdAt", "createdAt", "title", "-title", "-updatedAt"]
+
+
+@pytest.fixture
+async def author_pages(client: AsyncClient, author_id: str) -> int:
+    """Seven pages of one new author; titles repeat, so the id breaks ties."""
+    titles = ["b", "a", "c", "b", "a", "b", "d"]
+    for title in titles:
+        body = {"title": title, "slug": unique_slug(), "authorId": author_id}
+        assert (await client.post("/pages/", json=body)).status_code == 201
+    return len(titles)
+
+
+async def _list(client: AsyncClient, **params: Any) -> dict:
+    response = await client.get("/pages/", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("order_by", ORDERINGS)
+async def test_a_cursor_walk_sees_the_rows_a_skip_walk_sees(
+    client: AsyncClient, author_id: str, author_pages: int, order_by: str
+) -> None:
+    query = {"authorId": author_id, "order_by": order_by, "limit": 2}
+    by_skip = []
+    for skip in range(0, author_pages, 2):
+        by_skip += [page["id"] for page in (await _list(client, **query, skip=skip))["data"]]
+
+    by_cursor, cursor, pages = [], None, 0
+    while True:
+        page = await _list(client, **query, **({"cursor": cursor} if cursor else {}))
+        by_cursor += [row["id"] for row in page["data"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert by_cursor == by_skip
+    assert len(by_cursor) == author_pages and pages == 4  # 2 + 2 + 2 + 1, no empty last page
+
+
+async def test_the_last_page_has_no_next_cursor(
+    client: AsyncClient, author_id: str, author_pages: int
+) -> None:
+    assert (await _list(client, authorId=author_id, limit=author_pages))["nextCursor"] is None
+    assert (await _list(client, authorId=author_id, limit=author_pages - 1))["nextCursor"]
+
+
+async def _cursor(client: AsyncClient, author_id: str, order_by: str = "-createdAt") -> str:
+    page = await _list(client, authorId=author_id, order_by=order_by, limit=2)
+    return page["nextCursor"]
+
+
+def _tampered(cursor: str, change: object) -> str:
+    ordering, values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    values[0] = change
+    raw = json.dumps([ordering, values]).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "make_cursor",
+    [
+        lambda cursor: cursor[:-3],
+        lambda cursor: "not a cursor",
+        lambda cursor: base64.urlsafe_b64encode(b'{"a": 1}').decode(),
+        lambda cursor: _tampered(cursor, 12),
+        lambda cursor: _tampered(cursor, "yesterday"),
+        lambda cursor: _tampered(cursor, None),
+    ],
+    ids=["truncated", "garbage", "other-json", "number", "not-a-date", "null"],
+)
+async def test_a_tampered_cursor_is_422(
+    client: AsyncClient, author_id: str, author_pages: int, make_cursor
+) -> None:
+    cursor = make_cursor(await _cursor(client, author_id))
+    response = await client.get("/pages/", params={"authorId": author_id, "cursor": cursor})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_cursor_from_another_ordering_or_with_skip_is_422(
+    client: AsyncClient, author_id: str, author_pages: int
+) -> None:
+    cursor = await _cursor(client, author_id, order_by="title")
+    other = await client.get("/pages/", params={"order_by": "-title", "cursor": cursor})
+    assert other.status_code == 422
+    assert "order_by" in other.json()["detail"][0]["msg"]
+    both = await client.get("/pages/", params={"order_by": "title", "cursor": cursor, "skip": 2})
+    assert both.status_code == 422
+    assert "skip" in both.json()["detail"][0]["msg"]
+
+
+async def test_count_modes(client: AsyncClient, author_id: str, author_pages: int) -> None:
+    query = {"authorId": author_id, "limit": 2}
+    assert (await _list(client, **query, count="exact"))["count"] == author_pages
+    assert (await _list(client, **query, count="none"))["count"] is None
+    # Estimates this small are counted exactly; estimated is the default.
+    assert (await _list(client, **query, count="estimated"))["count"] == author_pages
+    assert (await _list(client, **query))["count"] == author_pages
+    empty = await _list(client, authorId=author_id, skip=author_pages, count="exact")
+    assert empty == {"data": [], "count": author_pages, "nextCursor": None}
+    bad = await client.get("/pages/", params={"count": "roughly"})
+    assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("filtered", [True, False], ids=["planner", "table"])
+async def test_a_large_estimate_is_the_planners(
+    client: AsyncClient,
+    author_id: str,
+    author_pages: int,
+    monkeypatch: pytest.MonkeyPatch,
+    filtered: bool,
+) -> None:
+    monkeypatch.setattr(crud, "ESTIMATE_EXACT_BELOW", 0)  # every estimate counts as large
+    query = {"authorId": author_id} if filtered else {}
+    page = await _list(client, **query, limit=3, count="estimated")
+    assert isinstance(page["count"], int)
+    assert page["count"] >= len(page["data"]) == 3  # never below the rows seen
