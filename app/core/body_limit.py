@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 TOO_LARGE = "Content Too Large"  # FastAPI's own wording for the streamed case
+# Reading the headers costs on every request; GET, HEAD and OPTIONS carry no body here.
+_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class DeclaredBodyLimit:
@@ -18,7 +20,7 @@ class DeclaredBodyLimit:
         self.max_body_size = max_body_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["method"] not in _WITHOUT_BODY:
             length = Headers(scope=scope).get("content-length", "")
             if length.isdigit() and int(length) > self.max_body_size:
                 response = JSONResponse({"detail": TOO_LARGE}, status_code=413)
