@@ -54,6 +54,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import cursors
 from app.core.errors import InvalidQuery, NotFound, Operation, PreconditionFailed, from_db_error
+from app.prisma_defaults import now
 
 M = TypeVar("M", bound=SQLModel)
 T = TypeVar("T")
@@ -394,10 +395,14 @@ def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str
     timestamps made by the service, as Prisma's client makes them). A column without
     one is left out, so that the database's default applies."""
     filled = dict(values)
+    instant = now()  # one instant per row: `createdAt` equals `updatedAt`, as with Prisma
     for attribute in inspect(model).column_attrs:
         name = attribute.key
         field = model.model_fields.get(name)
         if name not in filled and field is not None:
+            if field.default_factory is now:
+                filled[name] = instant
+                continue
             default = field.get_default(call_default_factory=True)
             if default is not None:
                 filled[name] = default

@@ -32,6 +32,8 @@ async def test_a_page_is_created_read_listed_updated_and_deleted(
     assert page["metadata"] == {"layout": "wide", "n": [1, 2.5, None]}
     assert page["price"] == "9.90" and page["viewCount"] == "0"
     assert ISO_MS_Z.match(page["createdAt"]) and ISO_MS_Z.match(page["updatedAt"])
+    # Like Prisma's client: a new row's @updatedAt is its createdAt, to the millisecond.
+    assert page["updatedAt"] == page["createdAt"]
     assert created.headers["location"] == f"/api/v1/pages/{page['id']}"
 
     read = await client.get(f"/pages/{page['id']}")
