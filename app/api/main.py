@@ -13,8 +13,10 @@ def api_router(settings: Settings) -> APIRouter:
     # The body limit sits on the routes (not the app) so that DeclaredBodyLimit, a
     # middleware, answers a too-large Content-Length first, in JSON.
     router = APIRouter(max_body_size=settings.MAX_BODY_BYTES)
-    # Unknown query parameters are refused, after authentication (a stranger learns nothing).
-    router.include_router(utils.router, dependencies=[Depends(known_query_only)])
+    # Probes take no parameters and ignore any an orchestrator adds: they must never fail
+    # for a query string. Elsewhere unknown query parameters are refused, after
+    # authentication (a stranger learns nothing).
+    router.include_router(utils.router)
 
     protected = APIRouter(dependencies=[Depends(current_caller), Depends(known_query_only)])
     protected.include_router(pages.router)

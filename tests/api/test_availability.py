@@ -64,3 +64,11 @@ async def test_the_ready_check_passes_on_a_migrated_database(client: AsyncClient
     response = await client.get("/utils/ready")
     assert response.status_code == 200
     assert response.json() == {"status": True, "problems": []}
+
+
+@pytest.mark.parametrize("path", ["/utils/health-check", "/utils/ready"])
+async def test_probes_ignore_a_query_string_an_orchestrator_adds(
+    client: AsyncClient, path: str
+) -> None:
+    response = await client.get(path, params={"probe": "kubelet", "ts": "1"})
+    assert response.status_code == 200
