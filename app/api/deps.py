@@ -1,6 +1,7 @@
 """Dependencies shared by the routes, as `Annotated` aliases."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -42,7 +43,7 @@ async def get_database(request: Request) -> Database:
 async def get_session(
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
-    async for session in _closing(database.sessions()):
+    async with _closing(database.sessions()) as session:
         yield session
 
 
@@ -50,10 +51,11 @@ async def get_read_session(
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
     """A session whose statements each commit on their own: for routes that only read."""
-    async for session in _closing(database.read_sessions()):
+    async with _closing(database.read_sessions()) as session:
         yield session
 
 
+@asynccontextmanager
 async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     try:
         yield session
