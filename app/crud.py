@@ -34,7 +34,6 @@ from sqlalchemy import (
     or_,
     table,
     text,
-    true,
     tuple_,
 )
 from sqlalchemy import column as sql_column
@@ -302,7 +301,8 @@ async def get_many(
     substring; filters whose value is None are left out. `count`: `exact`, `none`, or
     `estimated` (the planner's: `pg_class.reltuples` without filters, the plan's row
     estimate with them; exact below ESTIMATE_EXACT_BELOW). The page and an exact or
-    table-wide count are one statement; a filtered estimate adds an EXPLAIN.
+    table-wide count are one statement (two for an empty page); a filtered estimate
+    adds an EXPLAIN.
     InvalidQuery for a cursor made for another ordering, or given with `skip`.
     """
     keys = _sort_keys(model, order_by)
@@ -341,7 +341,7 @@ async def get_many(
         if total is None:
             rows, matching = list((await connection.execute(page)).all()), planned
         else:
-            rows, matching = await _page_and_total(connection, model, page, total, keys)
+            rows, matching = await _page_and_total(connection, page, total)
     data = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -365,26 +365,14 @@ def _total(
 
 
 async def _page_and_total(
-    connection: AsyncConnection,
-    model: type[SQLModel],
-    page: Select[Any],
-    total: ColumnElement[Any],
-    keys: Sequence[tuple[str, bool]],
+    connection: AsyncConnection, page: Select[Any], total: ColumnElement[Any]
 ) -> tuple[list[Row[*tuple[Any, ...]]], int]:
-    """The page and the count in one statement: `(SELECT count) LEFT JOIN LATERAL (page)`,
-    which keeps the count when the page is empty (one row of NULLs then)."""
-    counted = select(total.label("total")).subquery("counted")
-    lateral_page = page.lateral("page")
-    statement = (
-        sql_select(counted.c.total, lateral_page)
-        .select_from(counted.outerjoin(lateral_page, true()))
-        .order_by(*_ordering({name: lateral_page.c[name] for name, _ in keys}, keys))
-    )
-    rows = list((await connection.execute(statement)).all())
-    matching = int(rows[0].total)
-    if getattr(rows[0], _key_names(model)[0]) is None:
-        return [], matching
-    return rows, matching
+    """The page with the count as one more column (an uncorrelated subquery: PostgreSQL
+    runs it once); a second statement for the count only when the page is empty."""
+    rows = list((await connection.execute(page.add_columns(total.label("total")))).all())
+    if rows:
+        return rows, int(rows[0].total)
+    return [], int((await connection.execute(sql_select(total))).scalar_one())
 
 
 # --- Writes -------------------------------------------------------------------------
