@@ -397,19 +397,22 @@ def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str
     return filled
 
 
-async def create(session: AsyncSession, model: type[M], values: Mapping[str, Any]) -> M:
+async def create(
+    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any]
+) -> Row[*tuple[Any, ...]]:
     """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out.
 
-    One `INSERT ... RETURNING`: the row returned is the one stored (a price given as
-    `1e5` comes back as the database keeps it, `100000.00`).
+    One Core `INSERT ... RETURNING` (no ORM unit of work): the row returned, with the
+    model's attribute names, is the one stored (a price given as `1e5` comes back as
+    the database keeps it, `100000.00`).
     """
     statement = (
         sql_insert(model)
         .values({column(model, name): v for name, v in _with_defaults(model, values).items()})
-        .returning(model)
+        .returning(*_row_columns(model))
     )
     async with _translated(model, "write"):
-        row = (await session.exec(statement)).scalars().one()
+        row = (await (await session.connection()).execute(statement)).one()
         await session.commit()
     return row
 

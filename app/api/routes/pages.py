@@ -30,7 +30,8 @@ LOCATION = {"Location": {"description": "The new page's URL", "schema": {"type":
 PageOrder = Literal["createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title"]
 
 
-def _with_etag(response: Response, page: Page) -> Page:
+def _with_etag(response: Response, page: Any) -> Any:
+    """`page`: a Page, or a row with its attribute names."""
     response.headers["ETag"] = etag(page.updatedAt)
     return page
 
