@@ -220,26 +220,34 @@ def pgbouncer(server: Postgres, *, pool_size: int = 5) -> Iterator[PgBouncer]:
                 ]
             )
         )
-        process = subprocess.Popen(  # noqa: S603 - the machine's pgbouncer, fixed arguments
-            [*prefix, binary, str(folder / "pgbouncer.ini")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=folder,
-            text=True,
-        )
-        try:
-            wait_for_port(bouncer.port, process)
-            yield bouncer
-        finally:
-            process.terminate()
-            process.wait(10)
+        # PgBouncer also logs every connection to stderr: into a file, never an unread
+        # pipe, whose full buffer would block PgBouncer after a few hundred connections.
+        with (folder / "stderr.log").open("w") as stderr:
+            process = subprocess.Popen(  # noqa: S603 - the machine's pgbouncer, fixed arguments
+                [*prefix, binary, str(folder / "pgbouncer.ini")],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=folder,
+                text=True,
+            )
+            try:
+                wait_for_port(bouncer.port, process, folder / "stderr.log")
+                yield bouncer
+            finally:
+                process.terminate()
+                process.wait(10)
 
 
-def wait_for_port(port: int, process: subprocess.Popen[Any], seconds: float = 20) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[Any], stderr: Path | None = None, seconds: float = 20
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read() if process.stderr else ""
+            if stderr is not None:
+                error = stderr.read_text(errors="replace")
+            else:
+                error = process.stderr.read() if process.stderr else ""
             raise RuntimeError(f"the server exited with {process.returncode}: {error.strip()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
