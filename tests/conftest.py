@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from scripts.prisma_migrate import deploy
-from scripts.throwaway_pg import throwaway_database
+from scripts.throwaway_pg import ensure_runtime_dir, throwaway_database
+
+ensure_runtime_dir()  # before any test module imports the embedded server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_MIGRATIONS = ROOT / "prisma" / "migrations"
