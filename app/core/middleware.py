@@ -13,6 +13,7 @@ All pure ASGI (no BaseHTTPMiddleware: it buffers and costs a task per request).
   reports it and the server logs the traceback.
 """
 
+import re
 from collections.abc import Sequence
 from time import perf_counter
 
@@ -34,6 +35,7 @@ def add_edge_middleware(
     """Install the edge middleware; CORS only when origins are given (it always exposes
     the request id header to browsers, besides `cors_expose_headers`)."""
     # add_middleware wraps what is there already: the last one added runs first.
+    app.add_middleware(ControlCharacterPathMiddleware)
     app.add_middleware(InternalErrorMiddleware)
     if cors_origins:
         app.add_middleware(
@@ -45,6 +47,26 @@ def add_edge_middleware(
         )
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ControlCharacterPathMiddleware:
+    """404 for a path holding a control character (`/pages/%0A`).
+
+    Starlette's route patterns end in `$`, which also matches before a final newline, so
+    `/api/v1/pages/%0A` would otherwise be answered by the list route.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _CONTROL_CHARACTER.search(scope["path"]):
+            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def remember_caller(request: Request, sub: str) -> None:

@@ -144,3 +144,14 @@ async def test_a_create_without_a_body_is_422_not_415(client: AsyncClient) -> No
     response = await client.post("/pages/")
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "missing"
+
+
+@pytest.mark.parametrize("path", ["/pages/%0A", "/pages/%0D", "/pages/abc%00", "/pages/%09/"])
+async def test_a_path_with_a_control_character_is_404_not_another_route(
+    client: AsyncClient, path: str
+) -> None:
+    # `/pages/%0A` once reached the list route: route patterns end in `$`, which matches
+    # before a final newline.
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
