@@ -146,8 +146,8 @@ async def test_a_create_without_a_body_is_422_not_415(client: AsyncClient) -> No
     assert response.json()["detail"][0]["type"] == "missing"
 
 
-@pytest.mark.parametrize("path", ["/pages/%0A", "/pages/%0D", "/pages/abc%00", "/pages/%09/"])
-async def test_a_path_with_a_control_character_is_404_not_another_route(
+@pytest.mark.parametrize("path", ["/pages/%0A", "/utils/health-check%0A"])
+async def test_a_path_ending_in_a_newline_is_404_not_another_route(
     client: AsyncClient, path: str
 ) -> None:
     # `/pages/%0A` once reached the list route: route patterns end in `$`, which matches
