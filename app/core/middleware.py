@@ -3,7 +3,8 @@
 All pure ASGI (no BaseHTTPMiddleware: it buffers and costs a task per request).
 `add_edge_middleware` installs them in the one order that works:
 
-    RequestId -> AccessLog -> CORS -> InternalError -> TrailingNewlinePath -> FastAPI's exception handlers -> routes
+    RequestId -> AccessLog -> CORS -> InternalError -> TrailingNewlinePath
+        -> FastAPI's exception handlers -> routes
 
 - the request id is set before anything logs and is added to every response, CORS
   preflights and unhandled errors included;
