@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+from pydantic.fields import FieldInfo
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -378,16 +379,25 @@ async def _page_and_total(
 # --- Writes -------------------------------------------------------------------------
 
 
+@_per_model
+def _column_fields(model: type[SQLModel]) -> tuple[tuple[str, FieldInfo], ...]:
+    """The model's column attributes with their pydantic fields (where defaults live)."""
+    fields = model.model_fields
+    return tuple(
+        (attribute.key, fields[attribute.key])
+        for attribute in inspect(model).column_attrs
+        if attribute.key in fields
+    )
+
+
 def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` and the model's own defaults for the columns they leave out (ids and
     timestamps made by the service, as Prisma's client makes them). A column without
     one is left out, so that the database's default applies."""
     filled = dict(values)
     instant = now()  # one instant per row: `createdAt` equals `updatedAt`, as with Prisma
-    for attribute in inspect(model).column_attrs:
-        name = attribute.key
-        field = model.model_fields.get(name)
-        if name not in filled and field is not None:
+    for name, field in _column_fields(model):
+        if name not in filled:
             if field.default_factory is now:
                 filled[name] = instant
                 continue
