@@ -1,12 +1,17 @@
 """Data access, generic over the generated SQLModel tables.
 
-Every function takes the model class and a session, is keyword-only past those, and
-knows nothing of HTTP: it raises `app.core.errors` types (NotFound, Conflict,
+Every function takes the Database and the model class, is keyword-only past those,
+and knows nothing of HTTP: it raises `app.core.errors` types (NotFound, Conflict,
 InvalidInput, PreconditionFailed, DatabaseUnavailable), never HTTPException. A new
 resource needs a schema module and a route module, not new functions here.
 
-Statements that do not depend on arguments are built once per model and reused
-with bound parameters, so SQLAlchemy's compiled-statement cache serves them.
+Each call holds a pooled connection only while its statements run: reads on the
+autocommit engine (no BEGIN/ROLLBACK round trips), writes in one transaction that
+commits when the call returns. Statements are SQLAlchemy Core over the table's
+columns and return rows with the model's attribute names: no ORM session or
+identity map, whose bookkeeping cost more than the query itself. Statements that do
+not depend on arguments are built once per model and reused with bound parameters,
+so SQLAlchemy's compiled-statement cache serves them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sqlalchemy import (
     inspect,
     literal,
     or_,
+    select,
     table,
     text,
     tuple_,
@@ -40,7 +46,6 @@ from sqlalchemy import (
 from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert as sql_insert
-from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import DBAPIError
@@ -48,19 +53,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import ClauseElement, Executable
-from sqlmodel import SQLModel, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import SQLModel
 
 from app.core import cursors
+from app.core.db import Database
 from app.core.errors import InvalidQuery, NotFound, Operation, PreconditionFailed, from_db_error
 from app.prisma_defaults import now
 
-M = TypeVar("M", bound=SQLModel)
 T = TypeVar("T")
 
 Key = Any
 """A primary key value, or a tuple of them for a composite key."""
+
+Record = Row[*tuple[Any, ...]]
+"""A row with the model's attribute names (`page.updatedAt`, `page.metadata_`)."""
 
 
 # --- Building blocks ----------------------------------------------------------------
@@ -108,13 +114,9 @@ def _key_names(model: type[SQLModel]) -> tuple[str, ...]:
     return tuple(mapper.get_property_by_column(col).key for col in _key_columns(model))
 
 
-def _select_by_key(model: type[M]) -> SelectOfScalar[M]:
-    return _cached_select_by_key(model)  # pyright: ignore[reportReturnType]
-
-
 @_per_model
-def _cached_select_by_key(model: type[SQLModel]) -> SelectOfScalar[SQLModel]:
-    return select(model).where(_key_clause(model))
+def _select_by_key(model: type[SQLModel]) -> Select[*tuple[Any, ...]]:
+    return select(*_row_columns(model)).where(_key_clause(model))
 
 
 @_per_model
@@ -143,9 +145,18 @@ def _touch(model: type[SQLModel]) -> dict[Any, Any]:
 
 
 @asynccontextmanager
-async def _translated(model: type[SQLModel], operation: Operation) -> AsyncIterator[None]:
+async def _connected(
+    database: Database, model: type[SQLModel], operation: Operation
+) -> AsyncIterator[AsyncConnection]:
+    """A connection for one call (see the module docstring), with database errors
+    translated into the service's."""
     try:
-        yield
+        if operation == "read":
+            async with database.read_engine.connect() as connection:
+                yield connection
+        else:
+            async with database.engine.begin() as connection:
+                yield connection
     except DBAPIError as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
@@ -156,10 +167,10 @@ async def _translated(model: type[SQLModel], operation: Operation) -> AsyncItera
 # --- Reads --------------------------------------------------------------------------
 
 
-async def get(session: AsyncSession, model: type[M], key: Key) -> M:
+async def get(database: Database, model: type[SQLModel], key: Key) -> Record:
     """The row with this primary key; NotFound when there is none."""
-    async with _translated(model, "read"):
-        result = await session.exec(_select_by_key(model), params=_key_params(model, key))
+    async with _connected(database, model, "read") as connection:
+        result = await connection.execute(_select_by_key(model), _key_params(model, key))
         row = result.first()
     if row is None:
         raise NotFound(model.__name__, key)
@@ -181,7 +192,7 @@ class Listing:
     the filters (None when not asked for), and the cursor of the next page (None on
     the last)."""
 
-    data: Sequence[Row[*tuple[Any, ...]]]
+    data: Sequence[Record]
     count: int | None
     next_cursor: str | None
 
@@ -285,7 +296,7 @@ async def _estimate(
 
 
 async def get_many(
-    session: AsyncSession,
+    database: Database,
     model: type[SQLModel],
     *,
     equals: Mapping[str, Any] | None = None,
@@ -324,15 +335,13 @@ async def get_many(
     columns = {name: column(model, name) for name, _ in keys}
     # One row more than asked: whether there is a next page at all.
     page = (
-        sql_select(*_row_columns(model))
+        select(*_row_columns(model))
         .where(*conditions)
         .order_by(*_ordering(columns, keys))
         .offset(skip)
         .limit(limit + 1)
     )
-    async with _translated(model, "read"):
-        # Core statements on the session's connection: rows, not ORM entities.
-        connection = await session.connection()
+    async with _connected(database, model, "read") as connection:
         planned = None
         if count == "estimated" and filters:
             # Small estimates are counted exactly, beside the page; large ones stand.
@@ -367,13 +376,13 @@ def _total(
 
 async def _page_and_total(
     connection: AsyncConnection, page: Select[Any], total: ColumnElement[Any]
-) -> tuple[list[Row[*tuple[Any, ...]]], int]:
+) -> tuple[list[Record], int]:
     """The page with the count as one more column (an uncorrelated subquery: PostgreSQL
     runs it once); a second statement for the count only when the page is empty."""
     rows = list((await connection.execute(page.add_columns(total.label("total")))).all())
     if rows:
         return rows, int(rows[0].total)
-    return [], int((await connection.execute(sql_select(total))).scalar_one())
+    return [], int((await connection.execute(select(total))).scalar_one())
 
 
 # --- Writes -------------------------------------------------------------------------
@@ -407,9 +416,7 @@ def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str
     return filled
 
 
-async def create(
-    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any]
-) -> Row[*tuple[Any, ...]]:
+async def create(database: Database, model: type[SQLModel], values: Mapping[str, Any]) -> Record:
     """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out.
 
     One Core `INSERT ... RETURNING` (no ORM unit of work): the row returned, with the
@@ -421,9 +428,8 @@ async def create(
         .values({column(model, name): v for name, v in _with_defaults(model, values).items()})
         .returning(*_row_columns(model))
     )
-    async with _translated(model, "write"):
-        row = (await (await session.connection()).execute(statement)).one()
-        await session.commit()
+    async with _connected(database, model, "write") as connection:
+        row = (await connection.execute(statement)).one()
     return row
 
 
@@ -432,24 +438,24 @@ def _conditions(model: type[SQLModel], expected: Mapping[str, Any]) -> list[Colu
 
 
 async def _missing_or_changed(
-    session: AsyncSession, model: type[SQLModel], key: Key, expected: Mapping[str, Any]
+    connection: AsyncConnection, model: type[SQLModel], key: Key, expected: Mapping[str, Any]
 ) -> Exception:
     """Why a keyed write touched no row: it does not exist, or it no longer matches."""
     if expected:
-        found = await session.exec(_select_by_key(model), params=_key_params(model, key))
+        found = await connection.execute(_select_by_key(model), _key_params(model, key))
         if found.first() is not None:
             return PreconditionFailed(model.__name__, key)
     return NotFound(model.__name__, key)
 
 
 async def update(
-    session: AsyncSession,
-    model: type[M],
+    database: Database,
+    model: type[SQLModel],
     key: Key,
     values: Mapping[str, Any],
     *,
     expected: Mapping[str, Any] | None = None,
-) -> M:
+) -> Record:
     """Change the given attributes of one row in one statement; return the new row.
 
     `expected` holds attribute values the row must still have (optimistic
@@ -460,20 +466,17 @@ async def update(
         sql_update(model)
         .where(_key_clause(model), *_conditions(model, expected))
         .values({**_touch(model), **{column(model, name): v for name, v in values.items()}})
-        .returning(model)
-        .execution_options(synchronize_session=False)
+        .returning(*_row_columns(model))
     )
-    async with _translated(model, "write"):
-        result = await session.exec(statement, params=_key_params(model, key))
-        row = result.scalars().first()
+    async with _connected(database, model, "write") as connection:
+        row = (await connection.execute(statement, _key_params(model, key))).first()
         if row is None:
-            raise await _missing_or_changed(session, model, key, expected)
-        await session.commit()
+            raise await _missing_or_changed(connection, model, key, expected)
     return row
 
 
 async def delete(
-    session: AsyncSession,
+    database: Database,
     model: type[SQLModel],
     key: Key,
     *,
@@ -486,8 +489,7 @@ async def delete(
         .where(_key_clause(model), *_conditions(model, expected))
         .returning(*_key_columns(model))
     )
-    async with _translated(model, "delete"):
-        result = await session.exec(statement, params=_key_params(model, key))
+    async with _connected(database, model, "delete") as connection:
+        result = await connection.execute(statement, _key_params(model, key))
         if result.first() is None:
-            raise await _missing_or_changed(session, model, key, expected)
-        await session.commit()
+            raise await _missing_or_changed(connection, model, key, expected)

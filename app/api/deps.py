@@ -1,27 +1,21 @@
 """Dependencies shared by the routes, as `Annotated` aliases."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from loguru import logger
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.errors import DatabaseUnavailable, UnsupportedMediaType, is_unavailable
+from app.core.errors import DatabaseUnavailable, UnsupportedMediaType
 from app.core.security import CurrentCaller, current_caller
 
 __all__ = [
     "CurrentCaller",
-    "ReadSessionDep",
-    "SessionDep",
+    "DatabaseDep",
     "SettingsDep",
     "current_caller",
     "known_query_only",
@@ -34,40 +28,12 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_database(request: Request) -> Database:
+    """The engines. CRUD calls check a connection out for their statements only, so a
+    request refused by validation never waits for the pool."""
     database: Database | None = request.app.state.database
     if database is None:
         raise DatabaseUnavailable("No database is configured (DATABASE_URL is not set)")
     return database
-
-
-async def get_session(
-    database: Annotated[Database, Depends(get_database)],
-) -> AsyncIterator[AsyncSession]:
-    async with _closing(database.sessions()) as session:
-        yield session
-
-
-async def get_read_session(
-    database: Annotated[Database, Depends(get_database)],
-) -> AsyncIterator[AsyncSession]:
-    """A session whose statements each commit on their own: for routes that only read."""
-    async with _closing(database.read_sessions()) as session:
-        yield session
-
-
-@asynccontextmanager
-async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    try:
-        yield session
-    finally:
-        try:
-            await session.close()
-        except (DBAPIError, OSError) as exc:
-            # The server went away after the request's last statement: the answer is out,
-            # and the connection is already dropped from the pool (see app.core.db).
-            if not is_unavailable(exc):
-                raise
-            logger.warning("database connection lost after a request ({})", type(exc).__name__)
 
 
 async def require_json(request: Request) -> None:
@@ -137,5 +103,3 @@ async def known_query_only(request: Request) -> None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]

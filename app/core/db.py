@@ -1,4 +1,4 @@
-"""The async engine over asyncpg, and one session per request.
+"""The async engines over asyncpg: one for writes, one for reads.
 
 The URL is often the one the Prisma app uses, so Prisma's own query parameters
 (`schema`, `pgbouncer`, `connection_limit`, ...) are understood or dropped rather
@@ -14,8 +14,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import NullPool, event
 from sqlalchemy.engine import URL, ExceptionContext
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core import dburl
 from app.core.config import Settings
@@ -37,12 +36,11 @@ _PRISMA_ONLY_PARAMS = (
 @dataclass(frozen=True)
 class Database:
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    # For requests that only read: no BEGIN/ROLLBACK around their statements (two of
-    # the three round trips of a read by id). Behind PgBouncer these are `sessions`:
-    # in transaction mode a statement prepared outside a transaction may be executed
-    # on another server connection.
-    read_sessions: async_sessionmaker[AsyncSession]
+    # The same pool, for reads: no BEGIN/ROLLBACK around their statements (two of the
+    # three round trips of a read by id). Behind PgBouncer it is `engine`: in
+    # transaction mode a statement prepared outside a transaction may be executed on
+    # another server connection.
+    read_engine: AsyncEngine
     pgbouncer: bool
 
     async def dispose(self) -> None:
@@ -120,18 +118,12 @@ def _unusable_connection_is_lost(context: ExceptionContext) -> None:
 
 
 def create_database(settings: Settings) -> Database | None:
-    """The engine and session factory; None when no DATABASE_URL is configured."""
+    """The engines; None when no DATABASE_URL is configured."""
     if settings.DATABASE_URL is None:
         return None
     url, options = engine_options(settings)
     engine = create_async_engine(url, **options)
     event.listen(engine.sync_engine, "handle_error", _unusable_connection_is_lost)
-    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     pgbouncer = options.get("poolclass") is NullPool
-    read_sessions = sessions
-    if not pgbouncer:
-        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        read_sessions = async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)
-    return Database(
-        engine=engine, sessions=sessions, read_sessions=read_sessions, pgbouncer=pgbouncer
-    )
+    read_engine = engine if pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Database(engine=engine, read_engine=read_engine, pgbouncer=pgbouncer)

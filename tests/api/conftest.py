@@ -13,6 +13,7 @@ from httpx import ASGITransport, AsyncClient
 
 os.environ.setdefault("ENVIRONMENT", "local")  # app.main builds the process's app on import
 
+from app import crud
 from app.core.config import Settings
 from app.core.dburl import parse
 from app.core.security import create_token
@@ -86,10 +87,8 @@ async def anonymous(app: FastAPI) -> AsyncIterator[AsyncClient]:
 @pytest.fixture
 async def author_id(app: FastAPI) -> str:
     """A new user to write pages as."""
-    user = User(email=f"{secrets.token_hex(6)}@example.com", name="Ada")
-    async with app.state.database.sessions() as session:
-        session.add(user)
-        await session.commit()
+    email = f"{secrets.token_hex(6)}@example.com"
+    user = await crud.create(app.state.database, User, {"email": email, "name": "Ada"})
     return user.id
 
 

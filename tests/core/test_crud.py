@@ -18,65 +18,57 @@ from app.models import AuditLog, Page, PageRevision, Tag, User
 
 
 async def _user(database: Database) -> Any:  # a row with User's attribute names
-    async with database.sessions() as session:
-        return await crud.create(session, User, {"email": f"{secrets.token_hex(5)}@example.com"})
+    return await crud.create(database, User, {"email": f"{secrets.token_hex(5)}@example.com"})
 
 
 async def test_a_composite_key_is_read_updated_and_deleted_as_a_tuple(database: Database) -> None:
     author = await _user(database)
-    async with database.sessions() as session:
-        page = await crud.create(
-            session, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
-        )
-        await crud.create(session, PageRevision, {"pageId": page.id, "version": 1, "title": "v1"})
-        key = (page.id, 1)
-        assert (await crud.get(session, PageRevision, key)).title == "v1"
-        updated = await crud.update(session, PageRevision, key, {"title": "v1b"})
-        assert updated.title == "v1b"
-        await crud.delete(session, PageRevision, key)
-        with pytest.raises(NotFound, match=r"PageRevision \("):
-            await crud.get(session, PageRevision, key)
+    page = await crud.create(
+        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
+    )
+    await crud.create(database, PageRevision, {"pageId": page.id, "version": 1, "title": "v1"})
+    key = (page.id, 1)
+    assert (await crud.get(database, PageRevision, key)).title == "v1"
+    updated = await crud.update(database, PageRevision, key, {"title": "v1b"})
+    assert updated.title == "v1b"
+    await crud.delete(database, PageRevision, key)
+    with pytest.raises(NotFound, match=r"PageRevision \("):
+        await crud.get(database, PageRevision, key)
 
 
 async def test_a_serial_id_is_assigned_and_a_unique_name_conflicts(database: Database) -> None:
     name = f"tag-{secrets.token_hex(4)}"
-    async with database.sessions() as session:
-        tag = await crud.create(session, Tag, {"name": name})
-        assert isinstance(tag.id, int)
-    async with database.sessions() as session:
-        with pytest.raises(Conflict) as caught:
-            await crud.create(session, Tag, {"name": name})
+    tag = await crud.create(database, Tag, {"name": name})
+    assert isinstance(tag.id, int)
+    with pytest.raises(Conflict) as caught:
+        await crud.create(database, Tag, {"name": name})
     assert caught.value.fields == ("name",)
     assert caught.value.detail == "Tag with this name already exists"
 
 
 async def test_a_mapped_column_is_reported_by_its_field_name(database: Database) -> None:
-    async with database.sessions() as session:
-        with pytest.raises(InvalidReference) as caught:
-            await crud.create(session, AuditLog, {"action": "x", "actorId": "nobody"})
+    with pytest.raises(InvalidReference) as caught:
+        await crud.create(database, AuditLog, {"action": "x", "actorId": "nobody"})
     assert caught.value.field == "actorId"
     assert caught.value.detail == "actorId does not name an existing User"
 
 
 async def test_deleting_a_row_still_referenced_is_a_conflict(database: Database) -> None:
     author = await _user(database)
-    async with database.sessions() as session:
-        await crud.create(
-            session, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
-        )
-    async with database.sessions() as session:
-        with pytest.raises(Conflict, match="User is still referenced by Page"):
-            await crud.delete(session, User, author.id)
+    await crud.create(
+        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
+    )
+    with pytest.raises(Conflict, match="User is still referenced by Page"):
+        await crud.delete(database, User, author.id)
 
 
 async def test_expected_values_guard_a_delete(database: Database) -> None:
     author = await _user(database)
-    async with database.sessions() as session:
-        with pytest.raises(PreconditionFailed):
-            await crud.delete(session, User, author.id, expected={"email": "someone-else"})
-        await crud.delete(session, User, author.id, expected={"email": author.email})
-        with pytest.raises(NotFound):
-            await crud.get(session, User, author.id)
+    with pytest.raises(PreconditionFailed):
+        await crud.delete(database, User, author.id, expected={"email": "someone-else"})
+    await crud.delete(database, User, author.id, expected={"email": author.email})
+    with pytest.raises(NotFound):
+        await crud.get(database, User, author.id)
 
 
 def test_ordering_by_an_unknown_attribute_is_a_programming_error() -> None:
@@ -88,14 +80,12 @@ async def test_values_the_database_refuses_are_invalid_input_not_errors(
     database: Database,
 ) -> None:
     author = await _user(database)
-    async with database.sessions() as session:
-        with pytest.raises(InvalidInput) as missing:
-            await crud.create(session, Page, {"title": None, "slug": "s", "authorId": author.id})
+    with pytest.raises(InvalidInput) as missing:
+        await crud.create(database, Page, {"title": None, "slug": "s", "authorId": author.id})
     assert (missing.value.field, missing.value.detail) == ("title", "may not be null")
-    async with database.sessions() as session:
-        with pytest.raises(InvalidInput, match="The database refused a value"):
-            await crud.create(
-                session,
-                Page,
-                {"title": "nul\x00", "slug": secrets.token_hex(5), "authorId": author.id},
-            )
+    with pytest.raises(InvalidInput, match="The database refused a value"):
+        await crud.create(
+            database,
+            Page,
+            {"title": "nul\x00", "slug": secrets.token_hex(5), "authorId": author.id},
+        )

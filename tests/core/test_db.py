@@ -73,8 +73,7 @@ async def test_pgbouncer_mode_reads_and_writes_on_a_plain_server(database_url: s
     assert database is not None
     try:
         for _ in range(3):  # each round on a new connection, with new statement names
-            async with database.sessions() as session:
-                listing = await crud.get_many(session, Page, limit=1)
-                assert listing.count is not None and listing.count >= 0
+            listing = await crud.get_many(database, Page, limit=1)
+            assert listing.count is not None and listing.count >= 0
     finally:
         await database.dispose()

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from app import crud
-from app.api.deps import ReadSessionDep, SessionDep, require_json
+from app.api.deps import DatabaseDep, require_json
 from app.api.etags import etag, expected_version, matches
 from app.api.responses import errors
 from app.models import Page, PageStatus
@@ -44,7 +44,7 @@ def _with_etag(response: Response, page: Any) -> Any:
     responses=errors(401, 503),
 )
 async def list_pages(
-    session: ReadSessionDep,
+    database: DatabaseDep,
     status_: Annotated[PageStatus | None, Query(alias="status")] = None,
     published: bool | None = None,
     author_id: Annotated[Id | None, Query(alias="authorId")] = None,
@@ -70,7 +70,7 @@ async def list_pages(
     ] = "estimated",
 ) -> Any:
     return await crud.get_many(
-        session,
+        database,
         Page,
         equals={"status": status_, "published": published, "authorId": author_id},
         contains={"title": q},
@@ -94,14 +94,14 @@ async def list_pages(
     | errors(401, 404, 503),
 )
 async def get_page(
-    session: ReadSessionDep,
+    database: DatabaseDep,
     response: Response,
     id: PageId,
     if_none_match: Annotated[
         str | None, Header(description="A previously read ETag: 304 while it is current")
     ] = None,
 ) -> Any:
-    page = await crud.get(session, Page, id)
+    page = await crud.get(database, Page, id)
     current = etag(page.updatedAt)
     if matches(if_none_match, current):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
@@ -118,9 +118,9 @@ async def get_page(
     responses={201: {"headers": ETAG | LOCATION}} | errors(401, 409, 413, 415, 503),
 )
 async def create_page(
-    session: SessionDep, request: Request, response: Response, body: PageCreate
+    database: DatabaseDep, request: Request, response: Response, body: PageCreate
 ) -> Any:
-    page = await crud.create(session, Page, body.model_values())
+    page = await crud.create(database, Page, body.model_values())
     response.headers["Location"] = f"{request.url.path.rstrip('/')}/{page.id}"
     return _with_etag(response, page)
 
@@ -134,14 +134,14 @@ async def create_page(
     responses={200: {"headers": ETAG}} | errors(401, 404, 409, 412, 413, 415, 503),
 )
 async def update_page(
-    session: SessionDep,
+    database: DatabaseDep,
     response: Response,
     id: PageId,
     body: PageUpdate,
     if_match: IfMatch = None,
 ) -> Any:
     page = await crud.update(
-        session, Page, id, body.model_values(), expected=expected_version(if_match)
+        database, Page, id, body.model_values(), expected=expected_version(if_match)
     )
     return _with_etag(response, page)
 
@@ -153,5 +153,5 @@ async def update_page(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 404, 412, 503),
 )
-async def delete_page(session: SessionDep, id: PageId, if_match: IfMatch = None) -> None:
-    await crud.delete(session, Page, id, expected=expected_version(if_match))
+async def delete_page(database: DatabaseDep, id: PageId, if_match: IfMatch = None) -> None:
+    await crud.delete(database, Page, id, expected=expected_version(if_match))
