@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from app.api.main import API_V1_PREFIX, api_router
+from app.api.main import API_V1_PREFIX, include_api
 from app.core.body_limit import DeclaredBodyLimit
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.started_at = time.monotonic()
     _add_middleware(app, settings)
     _add_exception_handlers(app)
-    app.include_router(api_router(settings), prefix=API_V1_PREFIX)
+    include_api(app, settings)
     return app
 
 
