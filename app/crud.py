@@ -5,10 +5,11 @@ and knows nothing of HTTP: it raises `app.core.errors` types (NotFound, Conflict
 InvalidInput, PreconditionFailed, DatabaseUnavailable), never HTTPException. A new
 resource needs a schema module and a route module, not new functions here.
 
-Each call holds a pooled connection only while its statements run: reads on the
-autocommit engine (no BEGIN/ROLLBACK round trips), writes in one transaction that
-commits when the call returns. Statements are SQLAlchemy Core over the table's
-columns and return rows with the model's attribute names: no ORM session or
+Each call is one statement (a second only to count an empty page, or to tell a
+missing row from a changed one after a write that matched none), which is atomic on
+its own: it runs in autocommit mode, with no BEGIN and COMMIT round trips, on a
+pooled connection held only while it runs. Statements are SQLAlchemy Core over the
+table's columns and return rows with the model's attribute names: no ORM session or
 identity map, whose bookkeeping cost more than the query itself. Statements that do
 not depend on arguments are built once per model and reused with bound parameters,
 so SQLAlchemy's compiled-statement cache serves them.
@@ -17,24 +18,28 @@ so SQLAlchemy's compiled-statement cache serves them.
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Insert,
     Row,
     Select,
+    Table,
     and_,
     bindparam,
     case,
     cast,
     func,
+    insert,
     inspect,
     literal,
     or_,
@@ -45,7 +50,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import DBAPIError
@@ -91,6 +95,10 @@ def _per_model(build: Callable[[type[SQLModel]], T]) -> Callable[[type[SQLModel]
     return get
 
 
+def _table(model: type[SQLModel]) -> Table:
+    return typing.cast(Table, inspect(model).local_table)
+
+
 @_per_model
 def _key_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
     return tuple(inspect(model).primary_key)
@@ -123,7 +131,7 @@ def _select_by_key(model: type[SQLModel]) -> Select[*tuple[Any, ...]]:
 def _touched_columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
     """Timestamps set on every update (Prisma's @updatedAt)."""
     touched = []
-    for col in model.__table__.columns:  # pyright: ignore[reportAttributeAccessIssue]
+    for col in _table(model).columns:
         if col.onupdate is not None and col.type.python_type is datetime:
             touched.append(col)
     return tuple(touched)
@@ -151,12 +159,10 @@ async def _connected(
     """A connection for one call (see the module docstring), with database errors
     translated into the service's."""
     try:
-        if operation == "read":
-            async with database.read_engine.connect() as connection:
-                yield connection
-        else:
-            async with database.engine.begin() as connection:
-                yield connection
+        async with database.autocommit_engine.connect() as connection:
+            yield connection
+            if database.pgbouncer:  # there the statements ran in a transaction
+                await connection.commit()
     except DBAPIError as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
@@ -262,7 +268,7 @@ def _cursor_values(
 @_per_model
 def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
     """The planner's row count of the whole table (-1 before its first ANALYZE)."""
-    table_ = model.__table__  # pyright: ignore[reportAttributeAccessIssue]
+    table_ = _table(model)
     name = ".".join(f'"{part}"' for part in (table_.schema, table_.name) if part)
     return (
         select(cast(_PG_CLASS.c.reltuples, BigInteger))
@@ -389,47 +395,68 @@ async def _page_and_total(
 
 
 @_per_model
-def _column_fields(model: type[SQLModel]) -> tuple[tuple[str, FieldInfo], ...]:
-    """The model's column attributes with their pydantic fields (where defaults live)."""
-    fields = model.model_fields
-    return tuple(
-        (attribute.key, fields[attribute.key])
-        for attribute in inspect(model).column_attrs
-        if attribute.key in fields
-    )
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any]], ...]:
+    """Each column attribute's model default, as a function that makes a value (ids and
+    timestamps made by the service, as Prisma's client makes them). Worked out once:
+    pydantic's `get_default` inspects the factory's signature on every call."""
+    made: list[tuple[str, Callable[[], Any]]] = []
+    for attribute in inspect(model).column_attrs:
+        field = model.model_fields.get(attribute.key)
+        if field is None:
+            continue
+        if field.default_factory is not None:
+            if not field.default_factory_takes_validated_data:
+                made.append(
+                    (attribute.key, typing.cast("Callable[[], Any]", field.default_factory))
+                )
+        elif field.default is not None and field.default is not PydanticUndefined:
+            made.append((attribute.key, field.get_default))  # a copy of a mutable default
+    return tuple(made)
 
 
 def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
-    """`values` and the model's own defaults for the columns they leave out (ids and
-    timestamps made by the service, as Prisma's client makes them). A column without
-    one is left out, so that the database's default applies."""
+    """`values` and the model's own defaults for the columns they leave out. A column
+    without one is left out, so that the database's default applies."""
     filled = dict(values)
     instant = now()  # one instant per row: `createdAt` equals `updatedAt`, as with Prisma
-    for name, field in _column_fields(model):
+    for name, make in _defaults(model):
         if name not in filled:
-            if field.default_factory is now:
-                filled[name] = instant
-                continue
-            default = field.get_default(call_default_factory=True)
-            if default is not None:
-                filled[name] = default
+            filled[name] = instant if make is now else make()
     return filled
+
+
+@_per_model
+def _column_keys(model: type[SQLModel]) -> dict[str, str]:
+    """Attribute name -> table column key (`metadata_` -> `metadata`)."""
+    return {attribute.key: attribute.columns[0].key for attribute in inspect(model).column_attrs}
+
+
+def _row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` keyed by table column, as Core statements on the table take them."""
+    keys = _column_keys(model)
+    try:
+        return {keys[name]: value for name, value in values.items()}
+    except KeyError as exc:
+        raise ValueError(f"{model.__name__} has no column attribute {exc.args[0]!r}") from None
+
+
+@_per_model
+def _insert(model: type[SQLModel]) -> Insert:
+    # On the table, not the mapped class: an ORM-enabled insert coerces every value
+    # through the mapper again. The columns given decide the statement's VALUES.
+    return insert(_table(model)).returning(*_row_columns(model))
 
 
 async def create(database: Database, model: type[SQLModel], values: Mapping[str, Any]) -> Record:
     """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out.
 
-    One Core `INSERT ... RETURNING` (no ORM unit of work): the row returned, with the
-    model's attribute names, is the one stored (a price given as `1e5` comes back as
-    the database keeps it, `100000.00`).
+    One `INSERT ... RETURNING`: the row returned, with the model's attribute names, is
+    the one stored (a price given as `1e5` comes back as the database keeps it,
+    `100000.00`).
     """
-    statement = (
-        sql_insert(model)
-        .values({column(model, name): v for name, v in _with_defaults(model, values).items()})
-        .returning(*_row_columns(model))
-    )
+    params = _row_values(model, _with_defaults(model, values))
     async with _connected(database, model, "write") as connection:
-        row = (await connection.execute(statement)).one()
+        row = (await connection.execute(_insert(model), params)).one()
     return row
 
 
