@@ -31,6 +31,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Insert,
+    Integer,
     Row,
     Select,
     Table,
@@ -211,7 +212,7 @@ def _row_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> list[tuple[str, bool]]:
+def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> tuple[tuple[str, bool], ...]:
     """(attribute, descending) for `name` / `-name`, then the primary key as the
     tiebreak, in the first item's direction."""
     keys = [(item.removeprefix("-"), item.startswith("-")) for item in order_by]
@@ -220,21 +221,34 @@ def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> list[tuple[str
     keys += [(name, descending) for name in _key_names(model) if name not in named]
     for name, _ in keys:
         column(model, name)  # ValueError for anything but a column
-    return keys
+    return tuple(keys)
 
 
-def _ordering(columns: Mapping[str, Any], keys: Sequence[tuple[str, bool]]) -> list[Any]:
-    return [
-        columns[name].desc() if descending else columns[name].asc() for name, descending in keys
-    ]
+def _like_pattern(value: str) -> str:
+    """`value` anywhere, taken literally: LIKE's wildcards escaped (with `/`)."""
+    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
 
-def _after(
-    model: type[SQLModel], keys: Sequence[tuple[str, bool]], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """Rows after the one whose sort key is `values`, in the order `keys` give."""
+def _filters(
+    model: type[SQLModel], equals: Sequence[str], contains: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """Conditions on the named columns, their values bound as `equals_<name>` and
+    `contains_<name>` (a pattern from `_like_pattern`)."""
+    conditions = []
+    for name in equals:
+        col = column(model, name)
+        conditions.append(col == bindparam(f"equals_{name}", type_=col.type))
+    for name in contains:
+        conditions.append(column(model, name).ilike(bindparam(f"contains_{name}"), escape="/"))
+    return conditions
+
+
+def _after(model: type[SQLModel], keys: Sequence[tuple[str, bool]]) -> ColumnElement[bool]:
+    """Rows after the one whose sort key is bound as `after_0`, `after_1`..., in the
+    order `keys` give."""
     columns = [column(model, name) for name, _ in keys]
-    bounds = [literal(value, type_=col.type) for col, value in zip(columns, values, strict=True)]
+    bounds = [bindparam(f"after_{i}", type_=col.type) for i, col in enumerate(columns)]
     directions = {descending for _, descending in keys}
     if len(directions) == 1:  # one row comparison, which a B-tree index answers
         ahead = (
@@ -280,7 +294,7 @@ def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
 class _Explain(Executable, ClauseElement):
     """`EXPLAIN (FORMAT JSON) <statement>`, for the planner's estimate of a filtered count."""
 
-    inherit_cache = False
+    inherit_cache = False  # compiled on each use
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
@@ -291,14 +305,77 @@ def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
-async def _estimate(
-    connection: AsyncConnection, model: type[SQLModel], conditions: Sequence[ColumnElement[bool]]
-) -> int:
-    matching = select(literal(1)).select_from(model).where(*conditions)
-    plan = (await connection.execute(_Explain(matching))).scalar_one()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+@dataclass(frozen=True)
+class _ListStatements:
+    """The statements of one shape of list (model, filters, order, cursor or not, count
+    mode), every value a bound parameter: built and compiled once, then reused."""
+
+    page: Select[Any]  # with the count as a `total` column, unless the count is none
+    total: Select[Any] | None  # the count alone, for an empty page
+    estimate: _Explain | None  # the planner's estimate of the filtered count
+
+
+_ListShape = tuple[
+    type[SQLModel], tuple[tuple[str, bool], ...], tuple[str, ...], tuple[str, ...], bool
+]
+"""Model, sort keys, `equals` and `contains` names, whether after a cursor."""
+
+_list_statements_built: dict[tuple[_ListShape, CountMode], _ListStatements] = {}
+
+
+def _list_statements(shape: _ListShape, count: CountMode) -> _ListStatements:
+    """The statements of this shape, built on first use (the shapes are as many as
+    the callers' combinations of filters and orders)."""
+    statements = _list_statements_built.get((shape, count))
+    if statements is None:
+        statements = _list_statements_built[shape, count] = _build_list_statements(*shape, count)
+    return statements
+
+
+def _build_list_statements(
+    model: type[SQLModel],
+    keys: tuple[tuple[str, bool], ...],
+    equals: tuple[str, ...],
+    contains: tuple[str, ...],
+    after: bool,
+    count: CountMode,
+) -> _ListStatements:
+    filters = _filters(model, equals, contains)
+    conditions = [*filters, _after(model, keys)] if after else filters
+    ordering = [
+        column(model, name).desc() if descending else column(model, name).asc()
+        for name, descending in keys
+    ]
+    page = (
+        select(*_row_columns(model))
+        .where(*conditions)
+        .order_by(*ordering)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    estimate = None
+    if count == "estimated" and filters:
+        estimate = _Explain(select(literal(1)).select_from(model).where(*filters))
+    total = _total(model, filters, count)
+    if total is None:
+        return _ListStatements(page=page, total=None, estimate=estimate)
+    return _ListStatements(
+        page=page.add_columns(total.label("total")), total=select(total), estimate=estimate
+    )
+
+
+def _total(
+    model: type[SQLModel], filters: Sequence[ColumnElement[bool]], count: CountMode
+) -> ColumnElement[Any] | None:
+    """The count to select beside the page: exact, the table's estimate, or none (also
+    for a filtered estimate, which the EXPLAIN gives)."""
+    if count == "none" or (count == "estimated" and filters):
+        return None
+    exact = select(func.count()).select_from(model).where(*filters).scalar_subquery()
+    if count == "exact":
+        return exact
+    estimate = _table_estimate(model)
+    return case((estimate < ESTIMATE_EXACT_BELOW, exact), else_=estimate)
 
 
 async def get_many(
@@ -324,40 +401,34 @@ async def get_many(
     InvalidQuery for a cursor made for another ordering, or given with `skip`.
     """
     keys = _sort_keys(model, order_by)
-    conditions: list[ColumnElement[bool]] = [
-        column(model, name) == value for name, value in (equals or {}).items() if value is not None
-    ]
-    conditions += [
-        column(model, name).icontains(value, autoescape=True)
-        for name, value in (contains or {}).items()
-        if value is not None
-    ]
-    filters = list(conditions)
+    equals = {name: value for name, value in (equals or {}).items() if value is not None}
+    contains = {name: value for name, value in (contains or {}).items() if value is not None}
+    # One row more than asked: whether there is a next page at all.
+    params: dict[str, Any] = {"skip": skip, "limit": limit + 1}
+    params |= {f"equals_{name}": value for name, value in equals.items()}
+    params |= {f"contains_{name}": _like_pattern(value) for name, value in contains.items()}
     if cursor is not None:
         if skip:
             raise InvalidQuery("Give either skip or cursor, not both", field="cursor")
-        conditions.append(_after(model, keys, _cursor_values(model, keys, order_by, cursor)))
-
-    columns = {name: column(model, name) for name, _ in keys}
-    # One row more than asked: whether there is a next page at all.
-    page = (
-        select(*_row_columns(model))
-        .where(*conditions)
-        .order_by(*_ordering(columns, keys))
-        .offset(skip)
-        .limit(limit + 1)
-    )
+        values = _cursor_values(model, keys, order_by, cursor)
+        params |= {f"after_{i}": value for i, value in enumerate(values)}
+    shape = (model, keys, tuple(equals), tuple(contains), cursor is not None)
+    statements = _list_statements(shape, count)
     async with _connected(database, model, "read") as connection:
-        planned = None
-        if count == "estimated" and filters:
-            # Small estimates are counted exactly, beside the page; large ones stand.
-            planned = await _estimate(connection, model, filters)
-            count = "exact" if planned < ESTIMATE_EXACT_BELOW else "none"
-        total = _total(model, filters, count)
-        if total is None:
-            rows, matching = list((await connection.execute(page)).all()), planned
-        else:
-            rows, matching = await _page_and_total(connection, page, total)
+        matching = None
+        if statements.estimate is not None:
+            plan = (await connection.execute(statements.estimate, params)).scalar_one()
+            matching = int(
+                (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+            )
+            if matching < ESTIMATE_EXACT_BELOW:  # small estimates are counted exactly
+                statements = _list_statements(shape, "exact")
+        rows = list((await connection.execute(statements.page, params)).all())
+        if statements.total is not None:
+            if rows:
+                matching = int(rows[0].total)
+            else:  # the count column rides on the rows: none on an empty page
+                matching = int((await connection.execute(statements.total, params)).scalar_one())
     data = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -365,30 +436,6 @@ async def get_many(
     if matching is not None:  # an estimate may lag behind rows just seen
         matching = max(matching, skip + len(data))
     return Listing(data=data, count=matching, next_cursor=next_cursor)
-
-
-def _total(
-    model: type[SQLModel], filters: Sequence[ColumnElement[bool]], count: CountMode
-) -> ColumnElement[Any] | None:
-    """The count to select beside the page: exact, the table's estimate, or none."""
-    if count == "none":
-        return None
-    exact = select(func.count()).select_from(model).where(*filters).scalar_subquery()
-    if count == "exact":
-        return exact
-    estimate = _table_estimate(model)
-    return case((estimate < ESTIMATE_EXACT_BELOW, exact), else_=estimate)
-
-
-async def _page_and_total(
-    connection: AsyncConnection, page: Select[Any], total: ColumnElement[Any]
-) -> tuple[list[Record], int]:
-    """The page with the count as one more column (an uncorrelated subquery: PostgreSQL
-    runs it once); a second statement for the count only when the page is empty."""
-    rows = list((await connection.execute(page.add_columns(total.label("total")))).all())
-    if rows:
-        return rows, int(rows[0].total)
-    return [], int((await connection.execute(select(total))).scalar_one())
 
 
 # --- Writes -------------------------------------------------------------------------
