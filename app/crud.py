@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+import asyncpg
 from pydantic_core import PydanticUndefined
 from sqlalchemy import (
     BigInteger,
@@ -32,7 +33,6 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Integer,
-    Row,
     Select,
     Table,
     and_,
@@ -53,16 +53,24 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import REGCLASS
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import SQLModel
 
 from app.core import cursors
 from app.core.db import Database
-from app.core.errors import InvalidQuery, NotFound, Operation, PreconditionFailed, from_db_error
+from app.core.errors import (
+    DATABASE_ERRORS,
+    InvalidQuery,
+    NotFound,
+    Operation,
+    PreconditionFailed,
+    from_db_error,
+)
 from app.prisma_defaults import now
 
 T = TypeVar("T")
@@ -70,8 +78,8 @@ T = TypeVar("T")
 Key = Any
 """A primary key value, or a tuple of them for a composite key."""
 
-Record = Row[*tuple[Any, ...]]
-"""A row with the model's attribute names (`page.updatedAt`, `page.metadata_`)."""
+Record = dict[str, Any]
+"""A row, keyed by the model's attribute names (`page["updatedAt"]`, `page["metadata_"]`)."""
 
 
 # --- Building blocks ----------------------------------------------------------------
@@ -164,11 +172,91 @@ async def _connected(
             yield connection
             if database.pgbouncer:  # there the statements ran in a transaction
                 await connection.commit()
-    except DBAPIError as exc:
+    except DATABASE_ERRORS as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
             raise
         raise error from exc
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    value: Any  # the statement's own value (a literal), or None for a parameter to give
+    required: bool
+    convert: Callable[[Any], Any] | None  # SQLAlchemy's conversion for the driver
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A read statement compiled once for the driver: its SQL and its parameters in
+    order."""
+
+    sql: str
+    parameters: tuple[_Parameter, ...]
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for parameter in self.parameters:
+            value = params[parameter.name] if parameter.required else parameter.value
+            values.append(value if parameter.convert is None else parameter.convert(value))
+        return values
+
+
+_compiled_statements: dict[ClauseElement, _Compiled] = {}
+
+
+def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    """The statement compiled for the driver; the statements are cached objects (per
+    model, per list shape), so each is compiled once."""
+    found = _compiled_statements.get(statement)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+        parameters = tuple(
+            _Parameter(
+                name=name,
+                value=bind.effective_value,
+                required=bind.required,
+                convert=bind.type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in compiled.positiontup
+            for bind in [compiled.binds[name]]
+        )
+        found = _compiled_statements[statement] = _Compiled(compiled.string, parameters)
+    return found
+
+
+async def _fetch(
+    database: Database,
+    connection: AsyncConnection,
+    statement: ClauseElement,
+    params: Mapping[str, Any],
+) -> list[Record]:
+    """Run a read on the driver itself, on the connection SQLAlchemy checked out.
+
+    SQLAlchemy's execution and result layers cost more CPU than the query; it still
+    builds and compiles the statement (once) and owns the pool. Values come as asyncpg
+    gives them: JSON decoded, enums as their labels (the generated enums are StrEnums,
+    so they compare equal). Raises asyncpg's errors, which `_connected` translates.
+    """
+    compiled = _compiled(statement, connection.dialect)
+    raw = await connection.get_raw_connection()
+    driver = typing.cast("asyncpg.Connection", raw.driver_connection)
+    arguments = compiled.arguments(params)
+    try:
+        if database.pgbouncer:
+            # Prepared statements must not cross transactions there.
+            async with driver.transaction():
+                records = await driver.fetch(compiled.sql, *arguments)
+        else:
+            records = await driver.fetch(compiled.sql, *arguments)
+    except BaseException as exc:
+        if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():
+            # Lost, timed out or interrupted mid-statement: never hand it out again.
+            await connection.invalidate(exc if isinstance(exc, Exception) else None)
+        raise
+    return [dict(record) for record in records]
 
 
 # --- Reads --------------------------------------------------------------------------
@@ -177,11 +265,10 @@ async def _connected(
 async def get(database: Database, model: type[SQLModel], key: Key) -> Record:
     """The row with this primary key; NotFound when there is none."""
     async with _connected(database, model, "read") as connection:
-        result = await connection.execute(_select_by_key(model), _key_params(model, key))
-        row = result.first()
-    if row is None:
+        rows = await _fetch(database, connection, _select_by_key(model), _key_params(model, key))
+    if not rows:
         raise NotFound(model.__name__, key)
-    return row
+    return rows[0]
 
 
 CountMode = Literal["exact", "estimated", "none"]
@@ -417,22 +504,26 @@ async def get_many(
     async with _connected(database, model, "read") as connection:
         matching = None
         if statements.estimate is not None:
-            plan = (await connection.execute(statements.estimate, params)).scalar_one()
+            plan = (await _fetch(database, connection, statements.estimate, params))[0]
+            plan = plan["QUERY PLAN"]
             matching = int(
                 (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
             )
             if matching < ESTIMATE_EXACT_BELOW:  # small estimates are counted exactly
                 statements = _list_statements(shape, "exact")
-        rows = list((await connection.execute(statements.page, params)).all())
+        rows = await _fetch(database, connection, statements.page, params)
         if statements.total is not None:
             if rows:
-                matching = int(rows[0].total)
+                matching = int(rows[0].pop("total"))
+                for row in rows[1:]:
+                    del row["total"]
             else:  # the count column rides on the rows: none on an empty page
-                matching = int((await connection.execute(statements.total, params)).scalar_one())
+                totals = await _fetch(database, connection, statements.total, params)
+                matching = int(next(iter(totals[0].values())))
     data = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = cursors.encode(order_by, [getattr(data[-1], name) for name, _ in keys])
+        next_cursor = cursors.encode(order_by, [data[-1][name] for name, _ in keys])
     if matching is not None:  # an estimate may lag behind rows just seen
         matching = max(matching, skip + len(data))
     return Listing(data=data, count=matching, next_cursor=next_cursor)
@@ -504,7 +595,7 @@ async def create(database: Database, model: type[SQLModel], values: Mapping[str,
     params = _row_values(model, _with_defaults(model, values))
     async with _connected(database, model, "write") as connection:
         row = (await connection.execute(_insert(model), params)).one()
-    return row
+    return row._asdict()
 
 
 def _conditions(model: type[SQLModel], expected: Mapping[str, Any]) -> list[ColumnElement[bool]]:
@@ -546,7 +637,7 @@ async def update(
         row = (await connection.execute(statement, _key_params(model, key))).first()
         if row is None:
             raise await _missing_or_changed(connection, model, key, expected)
-    return row
+    return row._asdict()
 
 
 async def delete(

@@ -3,13 +3,15 @@
 CRUD code raises these; `app.main` turns each into FastAPI's `{"detail": ...}` shape
 with its status code. Database errors are mapped by SQLSTATE and, for constraint
 violations, by constraint name to the API field (Prisma names constraints
-`<Table>_<column>_key` / `_fkey`), so a client mistake is never a 500.
+`<Table>_<column>_key` / `_fkey`), so a client mistake is never a 500. They come
+wrapped by SQLAlchemy (DBAPIError) or, from reads run on the driver, as asyncpg's own.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, cast
 
+import asyncpg
 from sqlalchemy import Table, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
@@ -127,35 +129,53 @@ _UNAVAILABLE_CLASSES = ("08", "53", "57")
 _RETRYABLE_STATES = ("40001", "40P01")  # serialization failure, deadlock
 
 
-def sqlstate(exc: DBAPIError) -> str | None:
-    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+# What asyncpg raises when it has no connection to speak on (or lost it mid-statement).
+_CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InternalClientError)
+
+DATABASE_ERRORS = (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, *_CONNECTION_ERRORS)
+"""What a database call raises: SQLAlchemy's wrapper, or, from a read run on the
+driver, asyncpg's own errors."""
+
+
+def _driver_error(exc: BaseException) -> BaseException | None:
+    if isinstance(exc, DBAPIError):
+        try:
+            return exc.driver_exception
+        except ValueError:
+            return None
+    return exc
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    if isinstance(exc, DBAPIError):
+        return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return getattr(exc, "sqlstate", None)
 
 
 def is_unavailable(exc: BaseException) -> bool:
     """Whether the database, not the request, is at fault, so a retry may succeed."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        state = sqlstate(exc)
-        if state is None:
-            # No server answer at all: the driver lost or could not open the connection.
-            return isinstance(exc.orig, OSError) or "connection" in str(exc.orig).lower()
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    state = sqlstate(exc)
+    if state is not None:
         return state[:2] in _UNAVAILABLE_CLASSES or state in _RETRYABLE_STATES
-    return isinstance(exc, OSError)
+    # No server answer at all: the driver lost or could not open the connection.
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(cause, _CONNECTION_ERRORS):
+        return True
+    return (
+        isinstance(exc, DBAPIError | asyncpg.InterfaceError) and "connection" in str(cause).lower()
+    )
 
 
 def unavailable_detail(exc: BaseException) -> str:
-    if (isinstance(exc, DBAPIError) and sqlstate(exc) == "57014") or isinstance(exc, TimeoutError):
+    if sqlstate(exc) == "57014" or isinstance(exc, TimeoutError):
         return "The database did not answer in time; retry shortly"
     return DatabaseUnavailable().detail
 
 
-def _driver_attr(exc: DBAPIError, name: str) -> str | None:
-    try:
-        driver_exc = exc.driver_exception
-    except ValueError:
-        return None
-    value = getattr(driver_exc, name, None)
+def _driver_attr(exc: BaseException, name: str) -> str | None:
+    value = getattr(_driver_error(exc), name, None)
     return value if isinstance(value, str) else None
 
 
@@ -180,7 +200,7 @@ def _constraint_columns(table: Table, constraint: str) -> list[str]:
 
 
 def from_db_error(
-    exc: DBAPIError, model: type[SQLModel], operation: Operation = "write"
+    exc: BaseException, model: type[SQLModel], operation: Operation = "write"
 ) -> ServiceError | None:
     """The client-facing error for a database error, or None when it is a server fault."""
     if is_unavailable(exc):

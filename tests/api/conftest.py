@@ -89,7 +89,7 @@ async def author_id(app: FastAPI) -> str:
     """A new user to write pages as."""
     email = f"{secrets.token_hex(6)}@example.com"
     user = await crud.create(app.state.database, User, {"email": email, "name": "Ada"})
-    return user.id
+    return user["id"]
 
 
 def unique_slug(prefix: str = "page") -> str:

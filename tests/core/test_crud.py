@@ -1,7 +1,6 @@
 """The CRUD helpers on other tables than pages: composite keys, serial ids, @map columns."""
 
 import secrets
-from typing import Any
 
 import pytest
 
@@ -17,20 +16,20 @@ from app.core.errors import (
 from app.models import AuditLog, Page, PageRevision, Tag, User
 
 
-async def _user(database: Database) -> Any:  # a row with User's attribute names
+async def _user(database: Database) -> crud.Record:
     return await crud.create(database, User, {"email": f"{secrets.token_hex(5)}@example.com"})
 
 
 async def test_a_composite_key_is_read_updated_and_deleted_as_a_tuple(database: Database) -> None:
     author = await _user(database)
     page = await crud.create(
-        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
+        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author["id"]}
     )
-    await crud.create(database, PageRevision, {"pageId": page.id, "version": 1, "title": "v1"})
-    key = (page.id, 1)
-    assert (await crud.get(database, PageRevision, key)).title == "v1"
+    await crud.create(database, PageRevision, {"pageId": page["id"], "version": 1, "title": "v1"})
+    key = (page["id"], 1)
+    assert (await crud.get(database, PageRevision, key))["title"] == "v1"
     updated = await crud.update(database, PageRevision, key, {"title": "v1b"})
-    assert updated.title == "v1b"
+    assert updated["title"] == "v1b"
     await crud.delete(database, PageRevision, key)
     with pytest.raises(NotFound, match=r"PageRevision \("):
         await crud.get(database, PageRevision, key)
@@ -39,7 +38,7 @@ async def test_a_composite_key_is_read_updated_and_deleted_as_a_tuple(database: 
 async def test_a_serial_id_is_assigned_and_a_unique_name_conflicts(database: Database) -> None:
     name = f"tag-{secrets.token_hex(4)}"
     tag = await crud.create(database, Tag, {"name": name})
-    assert isinstance(tag.id, int)
+    assert isinstance(tag["id"], int)
     with pytest.raises(Conflict) as caught:
         await crud.create(database, Tag, {"name": name})
     assert caught.value.fields == ("name",)
@@ -56,19 +55,19 @@ async def test_a_mapped_column_is_reported_by_its_field_name(database: Database)
 async def test_deleting_a_row_still_referenced_is_a_conflict(database: Database) -> None:
     author = await _user(database)
     await crud.create(
-        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author.id}
+        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author["id"]}
     )
     with pytest.raises(Conflict, match="User is still referenced by Page"):
-        await crud.delete(database, User, author.id)
+        await crud.delete(database, User, author["id"])
 
 
 async def test_expected_values_guard_a_delete(database: Database) -> None:
     author = await _user(database)
     with pytest.raises(PreconditionFailed):
-        await crud.delete(database, User, author.id, expected={"email": "someone-else"})
-    await crud.delete(database, User, author.id, expected={"email": author.email})
+        await crud.delete(database, User, author["id"], expected={"email": "someone-else"})
+    await crud.delete(database, User, author["id"], expected={"email": author["email"]})
     with pytest.raises(NotFound):
-        await crud.get(database, User, author.id)
+        await crud.get(database, User, author["id"])
 
 
 def test_ordering_by_an_unknown_attribute_is_a_programming_error() -> None:
@@ -81,11 +80,11 @@ async def test_values_the_database_refuses_are_invalid_input_not_errors(
 ) -> None:
     author = await _user(database)
     with pytest.raises(InvalidInput) as missing:
-        await crud.create(database, Page, {"title": None, "slug": "s", "authorId": author.id})
+        await crud.create(database, Page, {"title": None, "slug": "s", "authorId": author["id"]})
     assert (missing.value.field, missing.value.detail) == ("title", "may not be null")
     with pytest.raises(InvalidInput, match="The database refused a value"):
         await crud.create(
             database,
             Page,
-            {"title": "nul\x00", "slug": secrets.token_hex(5), "authorId": author.id},
+            {"title": "nul\x00", "slug": secrets.token_hex(5), "authorId": author["id"]},
         )

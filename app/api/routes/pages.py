@@ -30,9 +30,8 @@ LOCATION = {"Location": {"description": "The new page's URL", "schema": {"type":
 PageOrder = Literal["createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title"]
 
 
-def _with_etag(response: Response, page: Any) -> Any:
-    """`page`: a Page, or a row with its attribute names."""
-    response.headers["ETag"] = etag(page.updatedAt)
+def _with_etag(response: Response, page: crud.Record) -> crud.Record:
+    response.headers["ETag"] = etag(page["updatedAt"])
     return page
 
 
@@ -102,7 +101,7 @@ async def get_page(
     ] = None,
 ) -> Any:
     page = await crud.get(database, Page, id)
-    current = etag(page.updatedAt)
+    current = etag(page["updatedAt"])
     if matches(if_none_match, current):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
     return _with_etag(response, page)
@@ -121,7 +120,7 @@ async def create_page(
     database: DatabaseDep, request: Request, response: Response, body: PageCreate
 ) -> Any:
     page = await crud.create(database, Page, body.model_values())
-    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{page.id}"
+    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{page['id']}"
     return _with_etag(response, page)
 
 
