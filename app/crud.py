@@ -31,10 +31,12 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Delete,
     Insert,
     Integer,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     case,
@@ -104,6 +106,20 @@ def _per_model(build: Callable[[type[SQLModel]], T]) -> Callable[[type[SQLModel]
     return get
 
 
+def _per_shape(build: Callable[..., T]) -> Callable[..., T]:
+    """Memoize `build` per shape: its arguments (a model and names of columns, never
+    values). Statements are built and compiled once per shape; the shapes are as many
+    as the callers' combinations of columns."""
+    built: dict[tuple[Any, ...], T] = {}
+
+    def get(*shape: Any) -> T:
+        if shape not in built:
+            built[shape] = build(*shape)
+        return built[shape]
+
+    return get
+
+
 def _table(model: type[SQLModel]) -> Table:
     return typing.cast(Table, inspect(model).local_table)
 
@@ -146,21 +162,6 @@ def _touched_columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
     return tuple(touched)
 
 
-def _touch(model: type[SQLModel]) -> dict[Any, Any]:
-    """New @updatedAt values, strictly later than the stored ones.
-
-    Two updates in the same millisecond would otherwise leave the same timestamp,
-    and an ETag derived from it could not tell the versions apart.
-    """
-    values: dict[Any, Any] = {}
-    for col in _touched_columns(model):
-        now = col.onupdate.arg(None)  # pyright: ignore[reportOptionalMemberAccess, reportAttributeAccessIssue]
-        values[col] = func.greatest(
-            bindparam(None, now, type_=col.type), col + text("interval '1 millisecond'")
-        )
-    return values
-
-
 @asynccontextmanager
 async def _connected(
     database: Database, model: type[SQLModel], operation: Operation
@@ -168,10 +169,8 @@ async def _connected(
     """A connection for one call (see the module docstring), with database errors
     translated into the service's."""
     try:
-        async with database.autocommit_engine.connect() as connection:
+        async with database.engine.connect() as connection:
             yield connection
-            if database.pgbouncer:  # there the statements ran in a transaction
-                await connection.commit()
     except DATABASE_ERRORS as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
@@ -189,8 +188,7 @@ class _Parameter:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """A read statement compiled once for the driver: its SQL and its parameters in
-    order."""
+    """A statement compiled once for the driver: its SQL and its parameters in order."""
 
     sql: str
     parameters: tuple[_Parameter, ...]
@@ -227,18 +225,20 @@ def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     return found
 
 
-async def _fetch(
+async def _run(
     database: Database,
     connection: AsyncConnection,
     statement: ClauseElement,
     params: Mapping[str, Any],
 ) -> list[Record]:
-    """Run a read on the driver itself, on the connection SQLAlchemy checked out.
+    """Run a statement on the driver itself, on the connection SQLAlchemy checked out;
+    the rows it returns.
 
     SQLAlchemy's execution and result layers cost more CPU than the query; it still
-    builds and compiles the statement (once) and owns the pool. Values come as asyncpg
-    gives them: JSON decoded, enums as their labels (the generated enums are StrEnums,
-    so they compare equal). Raises asyncpg's errors, which `_connected` translates.
+    builds and compiles the statement (once) and owns the pool, and its conversions of
+    the values apply. Values come back as asyncpg gives them: JSON decoded, enums as
+    their labels (the generated enums are StrEnums, so they compare equal). Raises
+    asyncpg's errors, which `_connected` translates.
     """
     compiled = _compiled(statement, connection.dialect)
     raw = await connection.get_raw_connection()
@@ -265,7 +265,7 @@ async def _fetch(
 async def get(database: Database, model: type[SQLModel], key: Key) -> Record:
     """The row with this primary key; NotFound when there is none."""
     async with _connected(database, model, "read") as connection:
-        rows = await _fetch(database, connection, _select_by_key(model), _key_params(model, key))
+        rows = await _run(database, connection, _select_by_key(model), _key_params(model, key))
     if not rows:
         raise NotFound(model.__name__, key)
     return rows[0]
@@ -402,24 +402,8 @@ class _ListStatements:
     estimate: _Explain | None  # the planner's estimate of the filtered count
 
 
-_ListShape = tuple[
-    type[SQLModel], tuple[tuple[str, bool], ...], tuple[str, ...], tuple[str, ...], bool
-]
-"""Model, sort keys, `equals` and `contains` names, whether after a cursor."""
-
-_list_statements_built: dict[tuple[_ListShape, CountMode], _ListStatements] = {}
-
-
-def _list_statements(shape: _ListShape, count: CountMode) -> _ListStatements:
-    """The statements of this shape, built on first use (the shapes are as many as
-    the callers' combinations of filters and orders)."""
-    statements = _list_statements_built.get((shape, count))
-    if statements is None:
-        statements = _list_statements_built[shape, count] = _build_list_statements(*shape, count)
-    return statements
-
-
-def _build_list_statements(
+@_per_shape
+def _list_statements(
     model: type[SQLModel],
     keys: tuple[tuple[str, bool], ...],
     equals: tuple[str, ...],
@@ -500,25 +484,25 @@ async def get_many(
         values = _cursor_values(model, keys, order_by, cursor)
         params |= {f"after_{i}": value for i, value in enumerate(values)}
     shape = (model, keys, tuple(equals), tuple(contains), cursor is not None)
-    statements = _list_statements(shape, count)
+    statements = _list_statements(*shape, count)
     async with _connected(database, model, "read") as connection:
         matching = None
         if statements.estimate is not None:
-            plan = (await _fetch(database, connection, statements.estimate, params))[0]
+            plan = (await _run(database, connection, statements.estimate, params))[0]
             plan = plan["QUERY PLAN"]
             matching = int(
                 (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
             )
             if matching < ESTIMATE_EXACT_BELOW:  # small estimates are counted exactly
-                statements = _list_statements(shape, "exact")
-        rows = await _fetch(database, connection, statements.page, params)
+                statements = _list_statements(*shape, "exact")
+        rows = await _run(database, connection, statements.page, params)
         if statements.total is not None:
             if rows:
                 matching = int(rows[0].pop("total"))
                 for row in rows[1:]:
                     del row["total"]
             else:  # the count column rides on the rows: none on an empty page
-                totals = await _fetch(database, connection, statements.total, params)
+                totals = await _run(database, connection, statements.total, params)
                 matching = int(next(iter(totals[0].values())))
     data = rows[:limit]
     next_cursor = None
@@ -578,11 +562,12 @@ def _row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, A
         raise ValueError(f"{model.__name__} has no column attribute {exc.args[0]!r}") from None
 
 
-@_per_model
-def _insert(model: type[SQLModel]) -> Insert:
-    # On the table, not the mapped class: an ORM-enabled insert coerces every value
-    # through the mapper again. The columns given decide the statement's VALUES.
-    return insert(_table(model)).returning(*_row_columns(model))
+@_per_shape
+def _insert(model: type[SQLModel], keys: tuple[str, ...]) -> Insert:
+    """INSERT of the columns `keys` (table column keys), each bound by its key."""
+    table_ = _table(model)
+    values = {key: bindparam(key, type_=table_.c[key].type) for key in keys}
+    return insert(table_).values(values).returning(*_row_columns(model))
 
 
 async def create(database: Database, model: type[SQLModel], values: Mapping[str, Any]) -> Record:
@@ -594,22 +579,87 @@ async def create(database: Database, model: type[SQLModel], values: Mapping[str,
     """
     params = _row_values(model, _with_defaults(model, values))
     async with _connected(database, model, "write") as connection:
-        row = (await connection.execute(_insert(model), params)).one()
-    return row._asdict()
+        rows = await _run(database, connection, _insert(model, tuple(params)), params)
+    return rows[0]
 
 
-def _conditions(model: type[SQLModel], expected: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    return [column(model, name) == value for name, value in expected.items()]
+def _table_column(model: type[SQLModel], name: str) -> Column[Any]:
+    """The table column of the attribute `name`; ValueError for anything else."""
+    keys = _column_keys(model)
+    if name not in keys:
+        raise ValueError(f"{model.__name__} has no column attribute {name!r}")
+    return _table(model).c[keys[name]]
+
+
+def _expected_clause(model: type[SQLModel], expected: Sequence[str]) -> list[ColumnElement[bool]]:
+    """The row still has the values bound as `expected_<name>`."""
+    conditions = []
+    for name in expected:
+        col = _table_column(model, name)
+        conditions.append(col == bindparam(f"expected_{name}", type_=col.type))
+    return conditions
+
+
+def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}_{name}": value for name, value in values.items()}
+
+
+@_per_shape
+def _update(model: type[SQLModel], names: tuple[str, ...], expected: tuple[str, ...]) -> Update:
+    """UPDATE of the attributes `names` (bound as `set_<name>`) and the @updatedAt
+    columns (see `_touch`), of the row with this key that still has the `expected`
+    values."""
+    values: dict[Any, Any] = {
+        col: func.greatest(
+            bindparam(f"touch_{col.key}", type_=col.type), col + text("interval '1 millisecond'")
+        )
+        for col in _touched_columns(model)
+    }
+    for name in names:
+        col = _table_column(model, name)
+        values[col] = bindparam(f"set_{name}", type_=col.type)
+    return (
+        sql_update(_table(model))
+        .where(_key_clause(model), *_expected_clause(model, expected))
+        .values(values)
+        .returning(*_row_columns(model))
+    )
+
+
+def _touch(model: type[SQLModel]) -> dict[str, Any]:
+    """New @updatedAt values, strictly later than the stored ones (the statement takes
+    the later of this and the stored value plus a millisecond).
+
+    Two updates in the same millisecond would otherwise leave the same timestamp,
+    and an ETag derived from it could not tell the versions apart.
+    """
+    return {
+        f"touch_{col.key}": col.onupdate.arg(None)  # pyright: ignore[reportOptionalMemberAccess, reportAttributeAccessIssue]
+        for col in _touched_columns(model)
+    }
+
+
+@_per_shape
+def _delete(model: type[SQLModel], expected: tuple[str, ...]) -> Delete:
+    return (
+        sql_delete(_table(model))
+        .where(_key_clause(model), *_expected_clause(model, expected))
+        .returning(*_key_columns(model))
+    )
 
 
 async def _missing_or_changed(
-    connection: AsyncConnection, model: type[SQLModel], key: Key, expected: Mapping[str, Any]
+    database: Database,
+    connection: AsyncConnection,
+    model: type[SQLModel],
+    key: Key,
+    expected: Mapping[str, Any],
 ) -> Exception:
     """Why a keyed write touched no row: it does not exist, or it no longer matches."""
-    if expected:
-        found = await connection.execute(_select_by_key(model), _key_params(model, key))
-        if found.first() is not None:
-            return PreconditionFailed(model.__name__, key)
+    if expected and await _run(
+        database, connection, _select_by_key(model), _key_params(model, key)
+    ):
+        return PreconditionFailed(model.__name__, key)
     return NotFound(model.__name__, key)
 
 
@@ -627,17 +677,18 @@ async def update(
     concurrency, e.g. the `updatedAt` behind an ETag); PreconditionFailed otherwise.
     """
     expected = expected or {}
-    statement = (
-        sql_update(model)
-        .where(_key_clause(model), *_conditions(model, expected))
-        .values({**_touch(model), **{column(model, name): v for name, v in values.items()}})
-        .returning(*_row_columns(model))
-    )
+    statement = _update(model, tuple(values), tuple(expected))
+    params = {
+        **_key_params(model, key),
+        **_touch(model),
+        **_prefixed("set", values),
+        **_prefixed("expected", expected),
+    }
     async with _connected(database, model, "write") as connection:
-        row = (await connection.execute(statement, _key_params(model, key))).first()
-        if row is None:
-            raise await _missing_or_changed(connection, model, key, expected)
-    return row._asdict()
+        rows = await _run(database, connection, statement, params)
+        if not rows:
+            raise await _missing_or_changed(database, connection, model, key, expected)
+    return rows[0]
 
 
 async def delete(
@@ -649,12 +700,7 @@ async def delete(
 ) -> None:
     """Delete one row; NotFound when absent, PreconditionFailed when `expected` differs."""
     expected = expected or {}
-    statement = (
-        sql_delete(model)
-        .where(_key_clause(model), *_conditions(model, expected))
-        .returning(*_key_columns(model))
-    )
+    params = {**_key_params(model, key), **_prefixed("expected", expected)}
     async with _connected(database, model, "delete") as connection:
-        result = await connection.execute(statement, _key_params(model, key))
-        if result.first() is None:
-            raise await _missing_or_changed(connection, model, key, expected)
+        if not await _run(database, connection, _delete(model, tuple(expected)), params):
+            raise await _missing_or_changed(database, connection, model, key, expected)

@@ -1,4 +1,4 @@
-"""The async engine over asyncpg, and its autocommit twin for single statements.
+"""The async engine over asyncpg: its pool, and the statements' dialect.
 
 The URL is often the one the Prisma app uses, so Prisma's own query parameters
 (`schema`, `pgbouncer`, `connection_limit`, ...) are understood or dropped rather
@@ -36,11 +36,6 @@ _PRISMA_ONLY_PARAMS = (
 @dataclass(frozen=True)
 class Database:
     engine: AsyncEngine
-    # The same pool, for work that is one statement (every CRUD call): a statement is
-    # atomic on its own, and BEGIN and COMMIT/ROLLBACK around it were two of its three
-    # round trips. Behind PgBouncer it is `engine`: in transaction mode a statement
-    # prepared outside a transaction may be executed on another server connection.
-    autocommit_engine: AsyncEngine
     pgbouncer: bool
 
     async def dispose(self) -> None:
@@ -124,6 +119,4 @@ def create_database(settings: Settings) -> Database | None:
     url, options = engine_options(settings)
     engine = create_async_engine(url, **options)
     event.listen(engine.sync_engine, "handle_error", _unusable_connection_is_lost)
-    pgbouncer = options.get("poolclass") is NullPool
-    autocommit = engine if pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
-    return Database(engine=engine, autocommit_engine=autocommit, pgbouncer=pgbouncer)
+    return Database(engine=engine, pgbouncer=options.get("poolclass") is NullPool)
