@@ -1,6 +1,7 @@
 """The CRUD helpers on other tables than pages: composite keys, serial ids, @map columns."""
 
 import secrets
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +14,7 @@ from app.core.errors import (
     NotFound,
     PreconditionFailed,
 )
-from app.models import AuditLog, Page, PageRevision, Tag, User
+from app.models import AuditLog, Page, PageRevision, PageStatus, Tag, User
 
 
 async def _user(database: Database) -> crud.Record:
@@ -88,3 +89,32 @@ async def test_values_the_database_refuses_are_invalid_input_not_errors(
             Page,
             {"title": "nul\x00", "slug": secrets.token_hex(5), "authorId": author["id"]},
         )
+
+
+async def test_values_are_converted_by_the_column_types_both_ways(database: Database) -> None:
+    """Statements run on the driver, but a value still goes in as the model's column type
+    stores it: an aware datetime as naive UTC to the millisecond, JSON as jsonb."""
+    author = await _user(database)
+    created = datetime(2026, 1, 2, 5, 4, 5, 678901, tzinfo=timezone(timedelta(hours=2)))
+    stored_at = datetime(2026, 1, 2, 3, 4, 5, 678000)
+    page = await crud.create(
+        database,
+        Page,
+        {
+            "title": "T",
+            "slug": secrets.token_hex(5),
+            "authorId": author["id"],
+            "status": PageStatus.PUBLISHED,
+            "metadata_": {"layout": ["wide", 1, None]},
+            "createdAt": created,
+        },
+    )
+    read = await crud.get(database, Page, page["id"])
+    assert read == page
+    assert read["createdAt"] == stored_at
+    assert read["metadata_"] == {"layout": ["wide", 1, None]}
+    assert read["status"] == PageStatus.PUBLISHED
+    listing = await crud.get_many(
+        database, Page, equals={"createdAt": created, "authorId": author["id"]}
+    )
+    assert [row["id"] for row in listing.data] == [page["id"]]
