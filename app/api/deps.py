@@ -28,8 +28,8 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_database(request: Request) -> Database:
-    """The engines. CRUD calls check a connection out for their statements only, so a
-    request refused by validation never waits for the pool."""
+    """The engine and its pool. CRUD calls check a connection out for their statement
+    only, so a request refused by validation never waits for the pool."""
     database: Database | None = request.app.state.database
     if database is None:
         raise DatabaseUnavailable("No database is configured (DATABASE_URL is not set)")

@@ -105,7 +105,9 @@ def _unusable_connection_is_lost(context: ExceptionContext) -> None:
     cancel, and a server gone in the middle of a request can leave asyncpg refusing every
     call with InternalClientError ("another operation is in progress") before it notices
     the socket closed. SQLAlchemy's own disconnect check asks the socket, hears "open",
-    and the session, unable to roll back, would keep the connection checked out for good.
+    and the connection, unable to roll back, would stay checked out for good. (This is
+    for the statements SQLAlchemy runs, such as the schema-fit check; CRUD runs its own
+    on the driver and drops such connections itself.)
     """
     error = context.original_exception
     if isinstance(error, TimeoutError) or isinstance(error.__cause__, asyncpg.InternalClientError):
@@ -113,7 +115,7 @@ def _unusable_connection_is_lost(context: ExceptionContext) -> None:
 
 
 def create_database(settings: Settings) -> Database | None:
-    """The engines; None when no DATABASE_URL is configured."""
+    """The engine; None when no DATABASE_URL is configured."""
     if settings.DATABASE_URL is None:
         return None
     url, options = engine_options(settings)

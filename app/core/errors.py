@@ -4,7 +4,8 @@ CRUD code raises these; `app.main` turns each into FastAPI's `{"detail": ...}` s
 with its status code. Database errors are mapped by SQLSTATE and, for constraint
 violations, by constraint name to the API field (Prisma names constraints
 `<Table>_<column>_key` / `_fkey`), so a client mistake is never a 500. They come
-wrapped by SQLAlchemy (DBAPIError) or, from reads run on the driver, as asyncpg's own.
+wrapped by SQLAlchemy (DBAPIError) or, from the statements CRUD runs on the driver, as
+asyncpg's own.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ _RETRYABLE_STATES = ("40001", "40P01")  # serialization failure, deadlock
 _CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InternalClientError)
 
 DATABASE_ERRORS = (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, *_CONNECTION_ERRORS)
-"""What a database call raises: SQLAlchemy's wrapper, or, from a read run on the
-driver, asyncpg's own errors."""
+"""What a database call raises: SQLAlchemy's wrapper, or, from a statement CRUD runs
+on the driver, asyncpg's own errors."""
 
 
 def _driver_error(exc: BaseException) -> BaseException | None:
