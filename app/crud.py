@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import typing
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -105,16 +106,25 @@ def _per_model(build: Callable[[type[SQLModel]], T]) -> Callable[[type[SQLModel]
     return get
 
 
+SHAPES_KEPT = 256
+"""Statements kept per kind (list, insert, update, delete). Shapes are combinations of
+column names, which clients choose (the fields of a partial update): bounded, so that
+no sequence of requests grows memory without end."""
+
+
 def _per_shape(build: Callable[..., T]) -> Callable[..., T]:
     """Memoize `build` per shape: its arguments (a model and names of columns, never
-    values). Statements are built and compiled once per shape; the shapes are as many
-    as the callers' combinations of columns."""
+    values), keeping the SHAPES_KEPT most recently used."""
     built: dict[tuple[Any, ...], T] = {}
 
     def get(*shape: Any) -> T:
-        if shape not in built:
-            built[shape] = build(*shape)
-        return built[shape]
+        found = built.pop(shape, None)
+        if found is None:
+            found = build(*shape)
+            if len(built) >= SHAPES_KEPT:
+                del built[next(iter(built))]  # the least recently used
+        built[shape] = found  # (re)inserted last: dicts keep insertion order
+        return found
 
     return get
 
@@ -200,12 +210,14 @@ class _Compiled:
         return values
 
 
-_compiled_statements: dict[ClauseElement, _Compiled] = {}
+# Held as long as the statement is (per model, or per shape until evicted).
+_compiled_statements: weakref.WeakKeyDictionary[ClauseElement, _Compiled] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
-    """The statement compiled for the driver; the statements are cached objects (per
-    model, per list shape), so each is compiled once."""
+    """The statement compiled for the driver, once per statement object."""
     found = _compiled_statements.get(statement)
     if found is None:
         compiled = statement.compile(dialect=dialect)

@@ -1,5 +1,7 @@
 """The CRUD helpers on other tables than pages: composite keys, serial ids, @map columns."""
 
+import gc
+import itertools
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -118,3 +120,25 @@ async def test_values_are_converted_by_the_column_types_both_ways(database: Data
         database, Page, equals={"createdAt": created, "authorId": author["id"]}
     )
     assert [row["id"] for row in listing.data] == [page["id"]]
+
+
+async def test_statements_for_many_shapes_are_not_all_kept(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clients choose which fields a partial update sends: the statements built for each
+    combination are bounded, and one evicted is built again when needed."""
+    monkeypatch.setattr(crud, "SHAPES_KEPT", 2)
+    author = await _user(database)
+    page = await crud.create(
+        database, Page, {"title": "T", "slug": secrets.token_hex(5), "authorId": author["id"]}
+    )
+    gc.collect()
+    compiled_before = len(crud._compiled_statements)
+    values = {"title": "New", "content": "Text", "published": True, "keywords": ["a"]}
+    for size in range(1, len(values) + 1):
+        for names in itertools.combinations(values, size):
+            changed = {name: values[name] for name in names}
+            updated = await crud.update(database, Page, page["id"], changed)
+            assert {name: updated[name] for name in names} == changed
+    gc.collect()
+    assert len(crud._compiled_statements) <= compiled_before + 2
