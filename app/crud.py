@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import asyncpg
 from pydantic_core import PydanticUndefined
@@ -58,7 +58,6 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import SQLModel
@@ -75,6 +74,7 @@ from app.core.errors import (
 )
 from app.prisma_defaults import now
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 Key = Any
@@ -87,40 +87,23 @@ Record = dict[str, Any]
 # --- Building blocks ----------------------------------------------------------------
 
 
-def column(model: type[SQLModel], name: str) -> InstrumentedAttribute[Any]:
-    """The mapped column attribute `name`; ValueError for anything else."""
-    if name not in inspect(model).column_attrs:
-        raise ValueError(f"{model.__name__} has no column attribute {name!r}")
-    return getattr(model, name)
-
-
-def _per_model(build: Callable[[type[SQLModel]], T]) -> Callable[[type[SQLModel]], T]:
-    """Memoize `build` per model class (the statements and facts derived from it)."""
-    built: dict[type[SQLModel], T] = {}
-
-    def get(model: type[SQLModel]) -> T:
-        if model not in built:
-            built[model] = build(model)
-        return built[model]
-
-    return get
-
-
 SHAPES_KEPT = 256
-"""Statements kept per kind (list, insert, update, delete). Shapes are combinations of
-column names, which clients choose (the fields of a partial update): bounded, so that
-no sequence of requests grows memory without end."""
+"""What `_per_shape` keeps per function. Shapes include combinations of column names
+that clients choose (the fields of a partial update): bounded, so that no sequence of
+requests grows memory without end."""
 
 
-def _per_shape(build: Callable[..., T]) -> Callable[..., T]:
-    """Memoize `build` per shape: its arguments (a model and names of columns, never
-    values), keeping the SHAPES_KEPT most recently used."""
+def _per_shape(build: Callable[P, T]) -> Callable[P, T]:
+    """Memoize `build` per shape: its arguments (a model, names of columns; never
+    values), keeping the SHAPES_KEPT most recently used. For the statements and facts
+    derived from a model."""
     built: dict[tuple[Any, ...], T] = {}
 
-    def get(*shape: Any) -> T:
+    def get(*args: P.args, **kwargs: P.kwargs) -> T:
+        shape = (*args, *kwargs.items())
         found = built.pop(shape, None)
         if found is None:
-            found = build(*shape)
+            found = build(*args, **kwargs)
             if len(built) >= SHAPES_KEPT:
                 del built[next(iter(built))]  # the least recently used
         built[shape] = found  # (re)inserted last: dicts keep insertion order
@@ -129,11 +112,29 @@ def _per_shape(build: Callable[..., T]) -> Callable[..., T]:
     return get
 
 
+@_per_shape
+def _columns(model: type[SQLModel]) -> dict[str, Column[Any]]:
+    """Attribute name -> table column (`metadata_` -> the column `metadata`)."""
+    table_ = _table(model)
+    return {
+        attribute.key: table_.c[attribute.columns[0].key]
+        for attribute in inspect(model).column_attrs
+    }
+
+
+def column(model: type[SQLModel], name: str) -> Column[Any]:
+    """The table column of the attribute `name`; ValueError for anything else."""
+    try:
+        return _columns(model)[name]
+    except KeyError:
+        raise ValueError(f"{model.__name__} has no column attribute {name!r}") from None
+
+
 def _table(model: type[SQLModel]) -> Table:
     return typing.cast(Table, inspect(model).local_table)
 
 
-@_per_model
+@_per_shape
 def _key_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
     return tuple(inspect(model).primary_key)
 
@@ -143,25 +144,25 @@ def _key_params(model: type[SQLModel], key: Key) -> dict[str, Any]:
     return {f"key_{i}": value for i, value in enumerate(values)}
 
 
-@_per_model
+@_per_shape
 def _key_clause(model: type[SQLModel]) -> ColumnElement[bool]:
     return and_(
         *(col == bindparam(f"key_{i}", type_=col.type) for i, col in enumerate(_key_columns(model)))
     )
 
 
-@_per_model
+@_per_shape
 def _key_names(model: type[SQLModel]) -> tuple[str, ...]:
     mapper = inspect(model)
     return tuple(mapper.get_property_by_column(col).key for col in _key_columns(model))
 
 
-@_per_model
+@_per_shape
 def _select_by_key(model: type[SQLModel]) -> Select[*tuple[Any, ...]]:
     return select(*_row_columns(model)).where(_key_clause(model))
 
 
-@_per_model
+@_per_shape
 def _touched_columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
     """Timestamps set on every update (Prisma's @updatedAt)."""
     touched = []
@@ -302,12 +303,10 @@ class Listing:
     next_cursor: str | None
 
 
-@_per_model
+@_per_shape
 def _row_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
     """Every mapped column, labelled with its attribute name (`metadata_`)."""
-    return tuple(
-        attribute.columns[0].label(attribute.key) for attribute in inspect(model).column_attrs
-    )
+    return tuple(col.label(name) for name, col in _columns(model).items())
 
 
 def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -377,7 +376,7 @@ def _cursor_values(
         ) from None
 
 
-@_per_model
+@_per_shape
 def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
     """The planner's row count of the whole table (-1 before its first ANALYZE)."""
     table_ = _table(model)
@@ -392,7 +391,7 @@ def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
 class _Explain(Executable, ClauseElement):
     """`EXPLAIN (FORMAT JSON) <statement>`, for the planner's estimate of a filtered count."""
 
-    inherit_cache = False  # compiled on each use
+    inherit_cache = False  # compiled once per statement by `_compiled`, not SQLAlchemy
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
@@ -527,7 +526,7 @@ async def get_many(
 # --- Writes -------------------------------------------------------------------------
 
 
-@_per_model
+@_per_shape
 def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any]], ...]:
     """Each column attribute's model default, as a function that makes a value (ids and
     timestamps made by the service, as Prisma's client makes them). Worked out once:
@@ -558,19 +557,9 @@ def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str
     return filled
 
 
-@_per_model
-def _column_keys(model: type[SQLModel]) -> dict[str, str]:
-    """Attribute name -> table column key (`metadata_` -> `metadata`)."""
-    return {attribute.key: attribute.columns[0].key for attribute in inspect(model).column_attrs}
-
-
 def _row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` keyed by table column, as Core statements on the table take them."""
-    keys = _column_keys(model)
-    try:
-        return {keys[name]: value for name, value in values.items()}
-    except KeyError as exc:
-        raise ValueError(f"{model.__name__} has no column attribute {exc.args[0]!r}") from None
+    return {column(model, name).key: value for name, value in values.items()}
 
 
 @_per_shape
@@ -594,19 +583,11 @@ async def create(database: Database, model: type[SQLModel], values: Mapping[str,
     return rows[0]
 
 
-def _table_column(model: type[SQLModel], name: str) -> Column[Any]:
-    """The table column of the attribute `name`; ValueError for anything else."""
-    keys = _column_keys(model)
-    if name not in keys:
-        raise ValueError(f"{model.__name__} has no column attribute {name!r}")
-    return _table(model).c[keys[name]]
-
-
 def _expected_clause(model: type[SQLModel], expected: Sequence[str]) -> list[ColumnElement[bool]]:
     """The row still has the values bound as `expected_<name>`."""
     conditions = []
     for name in expected:
-        col = _table_column(model, name)
+        col = column(model, name)
         conditions.append(col == bindparam(f"expected_{name}", type_=col.type))
     return conditions
 
@@ -627,7 +608,7 @@ def _update(model: type[SQLModel], names: tuple[str, ...], expected: tuple[str, 
         for col in _touched_columns(model)
     }
     for name in names:
-        col = _table_column(model, name)
+        col = column(model, name)
         values[col] = bindparam(f"set_{name}", type_=col.type)
     return (
         sql_update(_table(model))
