@@ -10,7 +10,7 @@ import asyncpg
 
 from app.core.dburl import libpq_url
 from scripts.bench import cpu
-from scripts.bench.seed import Seeded, seed
+from scripts.bench.seed import Seeded, seed, skip_foreign_key_checks
 from scripts.env import EXAMPLE_PRISMA
 from scripts.prisma_migrate import deploy
 
@@ -29,10 +29,7 @@ def forget_created_pages(url: str, seeded_until: datetime) -> None:
         conn = await asyncpg.connect(libpq_url(url))
         try:
             async with conn.transaction():
-                if await conn.fetchval(
-                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-                ):
-                    await conn.execute("SET LOCAL session_replication_role = replica")
+                await skip_foreign_key_checks(conn)
                 await conn.execute(
                     'DELETE FROM "Page" WHERE "createdAt" > $1 AND "slug" LIKE $2',
                     seeded_until,

@@ -13,7 +13,7 @@ import shutil
 import statistics
 import subprocess
 import urllib.parse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 LUA_SCRIPT = Path(__file__).with_name("wrk.lua")
@@ -33,11 +33,10 @@ def ensure_wrk() -> str:
     apt_get = shutil.which("apt-get")
     if apt_get and os.geteuid() == 0:
         print("wrk not found: installing it with apt-get", flush=True)
-        for argv in ([apt_get, "install", "-y", "-qq", "wrk"], [apt_get, "update", "-qq"]):
-            if _quietly(argv) and shutil.which("wrk"):
-                break
-        else:
-            _quietly([apt_get, "install", "-y", "-qq", "wrk"])
+        install = [apt_get, "install", "-y", "-qq", "wrk"]
+        if not (_quietly(install) and shutil.which("wrk")):  # stale package lists: refresh
+            _quietly([apt_get, "update", "-qq"])
+            _quietly(install)
         found = shutil.which("wrk")
         if found:
             return found
@@ -63,16 +62,10 @@ class WrkRun:
     socket_errors: int
     timeouts: int
     p50_ms: float
-    p90_ms: float
     p99_ms: float
     app_cpu_s: float | None = None  # CPU the app's worker spent during the run
     db_cpu_s: float | None = None  # CPU PostgreSQL spent during the run
     db_sessions: int | None = None  # database connections opened during the run
-
-    def with_server_side(
-        self, app_cpu_s: float | None, db_cpu_s: float | None, db_sessions: int | None
-    ) -> WrkRun:
-        return replace(self, app_cpu_s=app_cpu_s, db_cpu_s=db_cpu_s, db_sessions=db_sessions)
 
     @classmethod
     def from_output(cls, stdout: str) -> WrkRun:
@@ -86,7 +79,6 @@ class WrkRun:
                     socket_errors=raw["socket_errors"],
                     timeouts=raw["timeouts"],
                     p50_ms=raw["p50_us"] / 1000,
-                    p90_ms=raw["p90_us"] / 1000,
                     p99_ms=raw["p99_us"] / 1000,
                 )
         raise RuntimeError(f"wrk printed no result line; its output:\n{stdout}")
@@ -109,13 +101,14 @@ class Summary:
 
     @classmethod
     def of(cls, runs: list[WrkRun]) -> Summary:
-        requests = sum(r.requests for r in runs) or 1
+        total = sum(r.requests for r in runs)
+        requests = total or 1  # per-request figures of a run with none
         app_cpu = [r.app_cpu_s for r in runs]
         db_cpu = [r.db_cpu_s for r in runs]
         return cls(
             runs=len(runs),
-            requests=sum(r.requests for r in runs),
-            rps=sum(r.requests for r in runs) / sum(r.duration_s for r in runs),
+            requests=total,
+            rps=total / sum(r.duration_s for r in runs),
             p50_ms=statistics.median(r.p50_ms for r in runs),
             p99_ms=statistics.median(r.p99_ms for r in runs),
             non_2xx=sum(r.non_2xx for r in runs),

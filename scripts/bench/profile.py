@@ -113,17 +113,16 @@ def summarize(output: Path) -> dict[str, Any]:
         self_function[_function(frames[-1])] += count
         for package in {package_of(file) for file in files} - _ENTRY_PACKAGES:
             inclusive_package[package] += count
-        for frame, file in zip(frames, files, strict=True):
-            if file.startswith("app/"):
-                app_functions[_function(frame)] += count
+        # Once per sample, even when a function is on the stack more than once.
+        app = {
+            _function(f) for f, file in zip(frames, files, strict=True) if file.startswith("app/")
+        }
+        for function in app:
+            app_functions[function] += count
 
     def shares(counter: Counter[str]) -> dict[str, float]:
         return {k: round(v / total, 4) for k, v in counter.most_common(TOP)}
 
-    for function in set(app_functions):  # counted once per sample, even when recursive
-        app_functions[function] = sum(
-            count for frames, count in stacks if any(_function(f) == function for f in frames)
-        )
     return {
         "samples": total,
         "self_by_package": shares(self_package),

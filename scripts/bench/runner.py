@@ -25,13 +25,13 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import jwt
-
+from app.core.config import Settings
+from app.core.security import create_token
 from scripts.bench import cpu, profile
 from scripts.bench.apps import HOST, AppProcess
 from scripts.bench.database import (
@@ -85,12 +85,6 @@ def _delta(before: float | None, after: float | None) -> float | None:
 
 
 # --- talking to the apps --------------------------------------------------------------
-
-
-def mint_token(secret_key: str) -> str:
-    now = datetime.now(UTC)
-    claims = {"sub": "bench", "iat": now, "exp": now + timedelta(hours=6)}
-    return jwt.encode(claims, secret_key, algorithm="HS256")
 
 
 def request(
@@ -184,9 +178,13 @@ def service_env(database_url: str, secret_key: str, overrides: dict[str, str]) -
     return env
 
 
-def reference_env(database_url: str) -> dict[str, str]:
+def reference_env(database_url: str, service_overrides: dict[str, str]) -> dict[str, str]:
     # As many connections as the service's pool may open (DB_POOL_SIZE + DB_MAX_OVERFLOW).
-    return dict(os.environ) | {"DATABASE_URL": database_url, "REFERENCE_POOL_SIZE": "20"}
+    pool = sum(
+        int(service_overrides.get(name, str(Settings.model_fields[name].default)))
+        for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW")
+    )
+    return dict(os.environ) | {"DATABASE_URL": database_url, "REFERENCE_POOL_SIZE": str(pool)}
 
 
 def machine() -> dict[str, Any]:
@@ -218,7 +216,7 @@ def bench(options: Options) -> dict[str, Any]:
     wrk = ensure_wrk()
     info = machine()
     secret_key = secrets.token_urlsafe(48)
-    token = mint_token(secret_key)
+    token = create_token(secret_key, "bench", expires_in=timedelta(hours=6))
     rows_out: list[Row] = []
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
@@ -244,7 +242,7 @@ def bench(options: Options) -> dict[str, Any]:
             "reference": AppProcess(
                 "reference",
                 "scripts.bench.reference:app",
-                reference_env(database_url),
+                reference_env(database_url, options.service_env),
                 work / "reference.log",
             ),
         }
@@ -272,8 +270,11 @@ def bench(options: Options) -> dict[str, Any]:
             app_after, db_after = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
             # Less the connection that reads the counter.
             opened = db_sessions(database_url) - sessions_before - 1
-            result = result.with_server_side(
-                _delta(app_before, app_after), _delta(db_before, db_after), opened
+            result = replace(
+                result,
+                app_cpu_s=_delta(app_before, app_after),
+                db_cpu_s=_delta(db_before, db_after),
+                db_sessions=opened,
             )
             if endpoint.writes:
                 forget_created_pages(database_url, database.seeded_until)
@@ -284,6 +285,7 @@ def bench(options: Options) -> dict[str, Any]:
             for e in endpoints(options.rows)
             if not options.only or any(o in e.name for o in options.only)
         ]
+        service_paths: dict[Endpoint, str] = {}  # for the profile pass
         for endpoint in selected:
             row = Row(endpoint.name, endpoint.target_ratio)
             rows_out.append(row)
@@ -299,6 +301,8 @@ def bench(options: Options) -> dict[str, Any]:
                 forget_created_pages(database_url, database.seeded_until)
             for name, reason in row.skipped.items():
                 print(f"{endpoint.name}: {name} skipped ({reason})", flush=True)
+            if "service" in paths:
+                service_paths[endpoint] = paths["service"]
             if not paths:
                 continue
             print(f"{endpoint.name}:", end="", flush=True)
@@ -325,13 +329,8 @@ def bench(options: Options) -> dict[str, Any]:
         if options.profile_dir is not None:
             profiles = profile_service(
                 apps["service"],
-                [
-                    e
-                    for e in selected
-                    if e.name in {r.endpoint for r in rows_out if "service" not in r.skipped}
-                ],
+                service_paths,
                 options,
-                lambda endpoint: prepare_paths(endpoint, apps, token),
                 lambda endpoint, path, seconds: load(
                     endpoint, apps["service"], path, seconds, "profile"
                 ),
@@ -368,23 +367,20 @@ def prepare_paths(
 
 def profile_service(
     service: AppProcess,
-    selected: list[Endpoint],
+    paths: dict[Endpoint, str],
     options: Options,
-    paths_of: Callable[[Endpoint], tuple[dict[str, str], dict[str, str]]],
     load: Callable[[Endpoint, str, int], WrkRun],
 ) -> dict[str, Any]:
-    """A separate pass, after the measured ones: py-spy samples the service under load."""
+    """A separate pass, after the measured ones: py-spy samples the service under load
+    on each endpoint it was measured on, at the same path."""
     assert options.profile_dir is not None
     options.profile_dir.mkdir(parents=True, exist_ok=True)
     found: dict[str, Any] = {}
-    for endpoint in selected:
-        paths, _ = paths_of(endpoint)
-        if "service" not in paths:
-            continue
+    for endpoint, path in paths.items():
         slug = "".join(c if c.isalnum() else "-" for c in endpoint.name).strip("-")
         output = options.profile_dir / f"{slug}.txt"
         with profile.sampling(service.pid, output, options.duration_s):
-            load(endpoint, paths["service"], options.duration_s)
+            load(endpoint, path, options.duration_s)
         found[endpoint.name] = profile.summarize(output)
         print(f"profiled {endpoint.name}: {output}", flush=True)
     return found

@@ -57,8 +57,7 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,'
-      .. '"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
+      .. '"timeouts":%d,"p50_us":%d,"p99_us":%d}\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean,
-    latency.max))
+    latency:percentile(50), latency:percentile(99)))
 end
