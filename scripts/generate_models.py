@@ -138,7 +138,6 @@ def generate(
 
 
 def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str, list[str]]:
-    views = set(inspect(engine).get_view_names())
     metadata = MetaData()
     generator: PrismaSQLModelGenerator | PrismaViewsGenerator
     with warnings.catch_warnings():
@@ -148,6 +147,7 @@ def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str
             metadata.reflect(engine, views=False)
             generator = PrismaSQLModelGenerator(metadata, engine, [], datamodel=datamodel)
         else:
+            views = set(inspect(engine).get_view_names())
             if views:
                 metadata.reflect(engine, views=True, only=sorted(views))
             generator = PrismaViewsGenerator(metadata, engine, [], datamodel=datamodel, views=views)

@@ -52,17 +52,14 @@ class PrismaField(_Frozen):
     type: str
     is_list: bool = Field(alias="isList")
     is_required: bool = Field(alias="isRequired")
-    is_id: bool = Field(default=False, alias="isId")
     is_updated_at: bool = Field(default=False, alias="isUpdatedAt")
     has_default: bool = Field(default=False, alias="hasDefaultValue")
     # A literal (str/bool/number/list) or a function call {"name": ..., "args": [...]}.
     default: Any = None
     db_name: str | None = Field(default=None, alias="dbName")
-    native_type: list[Any] | None = Field(default=None, alias="nativeType")
     relation_name: str | None = Field(default=None, alias="relationName")
     relation_from_fields: list[str] = Field(default_factory=list, alias="relationFromFields")
     relation_to_fields: list[str] = Field(default_factory=list, alias="relationToFields")
-    relation_on_delete: str | None = Field(default=None, alias="relationOnDelete")
 
     @property
     def column(self) -> str:
@@ -79,7 +76,6 @@ class PrismaField(_Frozen):
 class PrismaModel(_Frozen):
     name: str
     db_name: str | None = Field(default=None, alias="dbName")
-    schema_name: str | None = Field(default=None, alias="schema")
     fields: list[PrismaField]
 
     @property

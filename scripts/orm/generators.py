@@ -56,9 +56,23 @@ def _pascal(name: str) -> str:
 class _PrismaCommon(TablesGenerator):
     """Enums and column types shared by both generators (comes first in their bases)."""
 
-    datamodel: Datamodel | None
-    notes: list[str]
-    migration: str | None
+    def __init__(
+        self,
+        metadata: MetaData,
+        bind: Connection | Engine,
+        options: Sequence[str],
+        *,
+        datamodel: Datamodel | None,
+    ) -> None:
+        super().__init__(metadata, bind, options)
+        self.datamodel = datamodel
+        self.notes: list[str] = []
+        self.migration: str | None = None
+        # Extra keyword arguments for the Column being rendered (see render_column_callable).
+        self._column_extras: dict[str, str] = {}
+
+    def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
+        return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
 
     def _enum_name_to_class_name(self, enum_name: str) -> str:
         if self.datamodel is not None:
@@ -158,19 +172,15 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
         *,
         datamodel: Datamodel | None,
     ) -> None:
-        super().__init__(metadata, bind, [*options, "nojoined"])
-        self.datamodel = datamodel
-        self.notes: list[str] = []
+        super().__init__(metadata, bind, [*options, "nojoined"], datamodel=datamodel)
         self._fields: dict[tuple[str, str], PrismaField] = {}  # (table, column) -> field
         self._prisma_models: dict[str, PrismaModel] = {}  # table -> model
         self._relation_fields: dict[int, PrismaField] = {}  # id(relationship) -> field
         self._defaults: dict[tuple[str, str], PythonDefault] = {}
-        self._column_extras: dict[str, str] = {}
         # id(relationship) on the side without the key (User.pages, User.profile).
         self._referenced_side: set[int] = set()
         # id(relationship) -> [(key column, referenced column)] where no foreign key exists.
         self._explicit_joins: dict[int, list[tuple[str, str]]] = {}
-        self.migration: str | None = None
         prisma_names = {m.name for m in datamodel.models} if datamodel else set()
         self._qualify_sqlmodel = bool(prisma_names & SQLMODEL_NAMES)
         if self._qualify_sqlmodel:
@@ -480,8 +490,10 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             if field is not None and field.is_updated_at:
                 extras["onupdate"] = default.column_default
         self._column_extras = extras
-        rendered_column = self.render_column(column, True)
-        self._column_extras = {}
+        try:
+            rendered_column = self.render_column(column, True)
+        finally:
+            self._column_extras = {}
 
         python_type = self.render_column_python_type(column)
         kwargs: dict[str, str] = {}
@@ -520,9 +532,6 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             raise MappingError(
                 f"{column.table.name}.{column.name}: cannot reproduce {exc}"
             ) from exc
-
-    def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
-        return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
 
     def render_column_python_type(self, column: Column[Any]) -> str:
         field = self._fields.get((column.table.name, column.name))
@@ -690,13 +699,9 @@ class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
         datamodel: Datamodel | None,
         views: set[str],
     ) -> None:
-        super().__init__(metadata, bind, options)
-        self.datamodel = datamodel
-        self.notes: list[str] = []
+        super().__init__(metadata, bind, options, datamodel=datamodel)
         self.views = views
-        self.migration: str | None = None
         self._keys: dict[tuple[str, str], str] = {}  # (view, column) -> Prisma field name
-        self._column_extras: dict[str, str] = {}
 
     def should_ignore_table(self, table: Table) -> bool:
         return table.name not in self.views
@@ -723,9 +728,6 @@ class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
             return super().render_column(column, show_name, is_table)
         finally:
             self._column_extras = {}
-
-    def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
-        return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
 
     def fix_column_types(self, table: Table) -> None:
         super().fix_column_types(table)

@@ -1,6 +1,6 @@
 // Usage: node dmmf.cjs path/to/schema.prisma  -> DMMF datamodel JSON on stdout.
 // Prisma 7 schemas drop `datasource.url`, which Prisma 6 requires: try the newer
-// parser first and fall back to the older one, reporting the first error if both fail.
+// parser first and fall back to the older one, reporting the older one's error if both fail.
 const fs = require("fs");
 
 function readDatamodel(path) {
