@@ -6,10 +6,14 @@ never touched.
 """
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# app.main builds the process's app on import, which needs an environment.
+os.environ.setdefault("ENVIRONMENT", "local")
 
 from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import ensure_runtime_dir, throwaway_database

@@ -11,8 +11,6 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-os.environ.setdefault("ENVIRONMENT", "local")  # app.main builds the process's app on import
-
 from app import crud
 from app.core.config import Settings
 from app.core.dburl import parse

@@ -7,8 +7,8 @@ from tests.api.conftest import unique_slug
 
 
 @pytest.fixture
-async def shelf(client: AsyncClient, author_id: str) -> dict[str, dict]:
-    """Pages of one new author, by title."""
+async def shelf(client: AsyncClient, author_id: str) -> None:
+    """Pages of one new author, which the tests list by filtering on that author."""
     specs = [
         ("Banana 100%", "DRAFT", False),
         ("apple pie", "PUBLISHED", True),
@@ -16,7 +16,6 @@ async def shelf(client: AsyncClient, author_id: str) -> dict[str, dict]:
         ("cherry", "ARCHIVED", False),
         ("Cherry", "DRAFT", False),
     ]
-    pages = {}
     for title, status, published in specs:
         body = {
             "title": title,
@@ -27,8 +26,6 @@ async def shelf(client: AsyncClient, author_id: str) -> dict[str, dict]:
         }
         response = await client.post("/pages/", json=body)
         assert response.status_code == 201
-        pages[f"{title}/{status}"] = response.json()
-    return pages
 
 
 async def _titles(client: AsyncClient, author_id: str, **params: str) -> list[str]:
@@ -38,7 +35,7 @@ async def _titles(client: AsyncClient, author_id: str, **params: str) -> list[st
 
 
 async def test_filters_combine_and_count_what_matches(
-    client: AsyncClient, author_id: str, shelf: dict[str, dict]
+    client: AsyncClient, author_id: str, shelf: None
 ) -> None:
     response = await client.get(
         "/pages/", params={"authorId": author_id, "status": "PUBLISHED", "published": "true"}
@@ -52,7 +49,7 @@ async def test_filters_combine_and_count_what_matches(
 
 
 async def test_title_search_ignores_case_and_treats_wildcards_literally(
-    client: AsyncClient, author_id: str, shelf: dict[str, dict]
+    client: AsyncClient, author_id: str, shelf: None
 ) -> None:
     assert len(await _titles(client, author_id, q="CHERRY")) == 3
     assert await _titles(client, author_id, q="100%") == ["Banana 100%"]
@@ -60,7 +57,7 @@ async def test_title_search_ignores_case_and_treats_wildcards_literally(
 
 
 async def test_ordering_is_whitelisted_and_ties_break_on_id(
-    client: AsyncClient, author_id: str, shelf: dict[str, dict]
+    client: AsyncClient, author_id: str, shelf: None
 ) -> None:
     ascending = await client.get("/pages/", params={"authorId": author_id, "order_by": "title"})
     data = ascending.json()["data"]
@@ -73,16 +70,14 @@ async def test_ordering_is_whitelisted_and_ties_break_on_id(
     assert reversed_cherries == sorted(cherries, reverse=True)
 
 
-async def test_newest_first_by_default(
-    client: AsyncClient, author_id: str, shelf: dict[str, dict]
-) -> None:
+async def test_newest_first_by_default(client: AsyncClient, author_id: str, shelf: None) -> None:
     response = await client.get("/pages/", params={"authorId": author_id})
     created = [page["createdAt"] for page in response.json()["data"]]
     assert created == sorted(created, reverse=True)
 
 
 async def test_skip_and_limit_page_through_a_stable_order(
-    client: AsyncClient, author_id: str, shelf: dict[str, dict]
+    client: AsyncClient, author_id: str, shelf: None
 ) -> None:
     everything = await client.get("/pages/", params={"authorId": author_id, "order_by": "title"})
     ids = [page["id"] for page in everything.json()["data"]]

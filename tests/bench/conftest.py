@@ -5,7 +5,6 @@ server so that no other test sees them.
 """
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ from datetime import timedelta
 import asyncpg
 import pytest
 from httpx import ASGITransport, AsyncClient
-
-os.environ.setdefault("ENVIRONMENT", "local")  # app.main builds the process's app on import
 
 from app.core.config import Settings
 from app.core.dburl import libpq_url, parse

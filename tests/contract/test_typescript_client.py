@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from sqlmodel import Session, create_engine
 
 from app.core.dburl import psycopg_url
 from app.models import User
+from tests.reliability.servers import free_port
 
 PROJECT = Path(__file__).resolve().parent
 ROOT = PROJECT.parents[1]
@@ -85,12 +85,6 @@ def test_the_client_type_checks_against_the_generated_types(typescript_project: 
     _succeeds(_tool("npx"), "tsc", "--noEmit", "-p", str(typescript_project))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _new_author(database_url: str) -> str:
     engine = create_engine(psycopg_url(database_url))
     try:
@@ -106,7 +100,7 @@ def _new_author(database_url: str) -> str:
 @pytest.fixture
 def live_service(database_url: str, tmp_path: Path) -> Iterator[str]:
     """The service as production runs it (scripts.serve), on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "production",

@@ -11,7 +11,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import yaml
 
 from app.core.security import create_token
 from tests.deploy.dockerfile import DockerIgnore, Stage, bind_mount_sources, parse_dockerfile
+from tests.reliability.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -80,12 +80,6 @@ def test_the_context_leaves_out_local_state():
     ):
         assert ignore.excludes(path), path
     assert ignore.excludes("app/core/__pycache__/config.cpython-311.pyc")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _expand(value: str, env: dict[str, str]) -> str:
@@ -154,7 +148,7 @@ def test_the_image_serves_the_app_from_the_locked_runtime_environment(
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         "WEB_CONCURRENCY": "2",
     }
     token = create_token(SECRET_KEY, "deploy-test", expires_in=timedelta(minutes=5))

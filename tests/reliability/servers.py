@@ -247,7 +247,8 @@ def wait_for_port(
             if stderr is not None:
                 error = stderr.read_text(errors="replace")
             else:
-                error = process.stderr.read() if process.stderr else ""
+                stream = process.stderr or process.stdout  # stderr may go to stdout
+                error = stream.read() if stream else ""
             raise RuntimeError(f"the server exited with {process.returncode}: {error.strip()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -1,8 +1,3 @@
-import os
-
-# app.main builds the process's app on import, which needs an environment.
-os.environ.setdefault("ENVIRONMENT", "local")
-
 # The API tests' app and clients, on the session database.
 from tests.api.conftest import anonymous, app, author_id, client
 
