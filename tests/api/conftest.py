@@ -35,7 +35,8 @@ def make_settings(database_url: str | None, **values: Any) -> Settings:
 
 
 def bearer(subject: str = "next-server", secret_key: str = SECRET_KEY) -> dict[str, str]:
-    token = create_token(secret_key, subject, expires_in=timedelta(minutes=5))
+    # Valid for longer than any test session: the session-wide client keeps its token.
+    token = create_token(secret_key, subject, expires_in=timedelta(hours=1))
     return {"Authorization": f"Bearer {token}"}
 
 

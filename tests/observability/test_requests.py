@@ -21,7 +21,8 @@ SECRET_KEY = "planted-secret-key-" + "k" * 24
 DB_PASSWORD = "planted-db-password-77"
 COOKIE = "planted-cookie-value"
 API_KEY = "planted-api-key-value"
-TOKEN = create_token(SECRET_KEY, "next-server", expires_in=timedelta(minutes=5))
+# Made at import: valid for longer than any test session.
+TOKEN = create_token(SECRET_KEY, "next-server", expires_in=timedelta(hours=1))
 FORGED = create_token("another-key-" + "f" * 30, "intruder", expires_in=timedelta(minutes=5))
 ORIGIN = "http://localhost:3000"
 

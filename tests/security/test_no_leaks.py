@@ -20,7 +20,8 @@ from app.core.security import create_token
 from tests.api.conftest import client_for, make_settings, running, unique_slug
 
 SECRET_KEY = "planted-signing-key-" + "q" * 24
-TOKEN = create_token(SECRET_KEY, "next-server", expires_in=timedelta(minutes=5))
+# Made at import: valid for longer than any test session.
+TOKEN = create_token(SECRET_KEY, "next-server", expires_in=timedelta(hours=1))
 FORGED = create_token("forged-signing-key-" + "f" * 24, "intruder", expires_in=timedelta(minutes=5))
 PLANTED_PASSWORD = "planted-db-password-31337"
 FORBIDDEN = [
