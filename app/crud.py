@@ -1,14 +1,15 @@
-"""Data access, generic over the generated SQLModel tables.
+"""Data access, generic over the mapped classes (generated SQLModel tables, mapped views).
 
-Every function takes the Database and the model class, is keyword-only past those,
-and knows nothing of HTTP: it raises `app.core.errors` types (NotFound, Conflict,
-InvalidInput, PreconditionFailed, DatabaseUnavailable), never HTTPException. A new
-resource needs a schema module and a route module, not new functions here. Rows come
-back as dicts keyed by the model's attribute names.
+Every function takes the Database (or a Transaction) and the model class, is
+keyword-only past those, and knows nothing of HTTP: it raises `app.core.errors` types
+(NotFound, Conflict, InvalidInput, PreconditionFailed, DatabaseUnavailable), never
+HTTPException. Rows come back as dicts keyed by the model's attribute names, with the
+values the model holds (enum members by Prisma's name, UUIDs as text).
 
 Each call is one statement (a second only to count an empty page, or to tell a
 missing row from a changed one after a write that matched none), atomic on its own,
-on a pooled connection held only while it runs. SQLAlchemy builds each statement
+on a pooled connection held only while it runs. Several calls given one `transaction`
+share it instead (domain logic that must change several rows at once). SQLAlchemy builds each statement
 from the table's columns once per shape (model, columns named, order), every value a
 bound parameter, and compiles it once; asyncpg runs it. SQLAlchemy's session,
 execution and result layers cost more CPU than the query itself.
@@ -16,19 +17,27 @@ execution and result layers cost more CPU than the query itself.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import typing
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import asyncpg
+from loguru import logger
 from pydantic_core import PydanticUndefined
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    Date,
+    DateTime,
+    Enum,
+    Time,
+    Uuid,
     Column,
     ColumnElement,
     Delete,
@@ -54,28 +63,34 @@ from sqlalchemy import (
 from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
-from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.dialects.postgresql import CIDR, INET, REGCLASS
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
-from sqlmodel import SQLModel
+from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
 from app.core import cursors
 from app.core.db import Database
 from app.core.errors import (
     DATABASE_ERRORS,
+    DatabaseUnavailable,
     InvalidQuery,
     NotFound,
     Operation,
     PreconditionFailed,
     from_db_error,
+    is_unavailable,
+    unavailable_detail,
 )
 from app.prisma_defaults import now
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+Model = type[Any]
+"""A mapped class: a generated SQLModel table, or a view mapped onto its Table."""
 
 Key = Any
 """A primary key value, or a tuple of them for a composite key."""
@@ -113,7 +128,7 @@ def _per_shape(build: Callable[P, T]) -> Callable[P, T]:
 
 
 @_per_shape
-def _columns(model: type[SQLModel]) -> dict[str, Column[Any]]:
+def _columns(model: Model) -> dict[str, Column[Any]]:
     """Attribute name -> table column (`metadata_` -> the column `metadata`)."""
     table_ = _table(model)
     return {
@@ -122,7 +137,7 @@ def _columns(model: type[SQLModel]) -> dict[str, Column[Any]]:
     }
 
 
-def column(model: type[SQLModel], name: str) -> Column[Any]:
+def column(model: Model, name: str) -> Column[Any]:
     """The table column of the attribute `name`; ValueError for anything else."""
     try:
         return _columns(model)[name]
@@ -130,40 +145,108 @@ def column(model: type[SQLModel], name: str) -> Column[Any]:
         raise ValueError(f"{model.__name__} has no column attribute {name!r}") from None
 
 
-def _table(model: type[SQLModel]) -> Table:
+def _table(model: Model) -> Table:
     return typing.cast(Table, inspect(model).local_table)
 
 
+def _item_reader(type_: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """How a value of this type, as asyncpg returns it, becomes what the model holds."""
+    while isinstance(type_, TypeDecorator):
+        type_ = type_.impl_instance
+    if isinstance(type_, Enum) and type_.enum_class is not None:
+        # Database label (`admin`) -> the member's value (Prisma's name, `ADMIN`).
+        members = dict(zip(type_.enums, (member.value for member in type_.enum_class), strict=True))
+        enum_name = type_.enum_class.__name__
+
+        def enum_member(label: Any) -> Any:
+            found = members.get(label)
+            if found is None:
+                _unknown_enum_value(enum_name, label)
+                return label  # passed through as stored: see the read schema
+            return found
+
+        return enum_member
+    if isinstance(type_, Uuid | INET | CIDR) or type(type_) is NullType:
+        return str
+    if isinstance(type_, Date) and not isinstance(type_, DateTime):
+        return lambda value: datetime.combine(value, time())
+    if isinstance(type_, Time):
+        return lambda value: datetime.combine(date(1970, 1, 1), value)
+    return None
+
+
+def _reader(type_: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    while isinstance(type_, TypeDecorator):
+        type_ = type_.impl_instance
+    if isinstance(type_, ARRAY):
+        read_item = _item_reader(type_.item_type)
+        if read_item is None:
+            return None
+        return lambda values: [None if item is None else read_item(item) for item in values]
+    return _item_reader(type_)
+
+
 @_per_shape
-def _key_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
+def _readers(model: Model) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The columns whose values need converting after the driver, with the conversion."""
+    return tuple(
+        (name, read)
+        for name, col in _columns(model).items()
+        for read in [_reader(col.type)]
+        if read is not None
+    )
+
+
+def _converted(model: Model, rows: list[Record]) -> list[Record]:
+    readers = _readers(model)
+    if readers:
+        for row in rows:
+            for name, read in readers:
+                value = row.get(name)
+                if value is not None:
+                    row[name] = read(value)
+    return rows
+
+
+_unknown_enum_values_seen: set[tuple[str, str]] = set()
+
+
+def _unknown_enum_value(enum_name: str, value: str) -> None:
+    if (enum_name, value) not in _unknown_enum_values_seen:
+        _unknown_enum_values_seen.add((enum_name, value))
+        logger.warning("{} value {!r} is not in the models yet: answered as stored", enum_name, value)
+
+
+@_per_shape
+def _key_columns(model: Model) -> tuple[ColumnElement[Any], ...]:
     return tuple(inspect(model).primary_key)
 
 
-def _key_params(model: type[SQLModel], key: Key) -> dict[str, Any]:
+def _key_params(model: Model, key: Key) -> dict[str, Any]:
     values = key if isinstance(key, tuple) else (key,)
     return {f"key_{i}": value for i, value in enumerate(values)}
 
 
 @_per_shape
-def _key_clause(model: type[SQLModel]) -> ColumnElement[bool]:
+def _key_clause(model: Model) -> ColumnElement[bool]:
     return and_(
         *(col == bindparam(f"key_{i}", type_=col.type) for i, col in enumerate(_key_columns(model)))
     )
 
 
 @_per_shape
-def _key_names(model: type[SQLModel]) -> tuple[str, ...]:
+def _key_names(model: Model) -> tuple[str, ...]:
     mapper = inspect(model)
     return tuple(mapper.get_property_by_column(col).key for col in _key_columns(model))
 
 
 @_per_shape
-def _select_by_key(model: type[SQLModel]) -> Select[*tuple[Any, ...]]:
+def _select_by_key(model: Model) -> Select[*tuple[Any, ...]]:
     return select(*_row_columns(model)).where(_key_clause(model))
 
 
 @_per_shape
-def _touched_columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
+def _touched_columns(model: Model) -> tuple[Column[Any], ...]:
     """Timestamps set on every update (Prisma's @updatedAt)."""
     touched = []
     for col in _table(model).columns:
@@ -174,7 +257,7 @@ def _touched_columns(model: type[SQLModel]) -> tuple[Column[Any], ...]:
 
 @asynccontextmanager
 async def _connected(
-    database: Database, model: type[SQLModel], operation: Operation
+    database: Database, model: Model, operation: Operation
 ) -> AsyncIterator[AsyncConnection]:
     """A connection for one call (see the module docstring), with database errors
     translated into the service's."""
@@ -271,16 +354,70 @@ async def _run(
     return [dict(record) for record in records]
 
 
+@dataclass(frozen=True)
+class Transaction:
+    """CRUD calls given this instead of the Database share one transaction."""
+
+    database: Database  # its statements run inside the transaction, unwrapped
+    connection: AsyncConnection
+
+
+Db = Database | Transaction
+
+
+@asynccontextmanager
+async def transaction(database: Database) -> AsyncIterator[Transaction]:
+    """One transaction for several CRUD calls: they all take effect, or none does.
+
+    Calls outside a transaction stay one statement each, with no BEGIN/COMMIT round trips.
+    """
+    try:
+        async with database.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = typing.cast("asyncpg.Connection", raw.driver_connection)
+            async with driver.transaction():
+                yield Transaction(replace(database, pgbouncer=False), connection)
+    except DATABASE_ERRORS as exc:  # at BEGIN or COMMIT; statements translate their own
+        if is_unavailable(exc):
+            raise DatabaseUnavailable(unavailable_detail(exc)) from exc
+        raise
+
+
+@asynccontextmanager
+async def _within(db: Db) -> AsyncIterator[Transaction]:
+    """`db` itself when it is a transaction, else a new one."""
+    if isinstance(db, Transaction):
+        yield db
+    else:
+        async with transaction(db) as tx:
+            yield tx
+
+
+@asynccontextmanager
+async def _session(
+    db: Db, model: Model, operation: Operation
+) -> AsyncIterator[tuple[Database, AsyncConnection]]:
+    """Where a call runs its statements: the transaction's connection, or one of its own."""
+    if not isinstance(db, Transaction):
+        async with _connected(db, model, operation) as connection:
+            yield db, connection
+        return
+    try:
+        yield db.database, db.connection
+    except DATABASE_ERRORS as exc:
+        raise from_db_error(exc, model, operation) or exc from exc
+
+
 # --- Reads --------------------------------------------------------------------------
 
 
-async def get(database: Database, model: type[SQLModel], key: Key) -> Record:
+async def get(db: Db, model: Model, key: Key) -> Record:
     """The row with this primary key; NotFound when there is none."""
-    async with _connected(database, model, "read") as connection:
+    async with _session(db, model, "read") as (database, connection):
         rows = await _run(database, connection, _select_by_key(model), _key_params(model, key))
     if not rows:
         raise NotFound(model.__name__, key)
-    return rows[0]
+    return _converted(model, rows)[0]
 
 
 CountMode = Literal["exact", "estimated", "none"]
@@ -304,12 +441,12 @@ class Listing:
 
 
 @_per_shape
-def _row_columns(model: type[SQLModel]) -> tuple[ColumnElement[Any], ...]:
+def _row_columns(model: Model) -> tuple[ColumnElement[Any], ...]:
     """Every mapped column, labelled with its attribute name (`metadata_`)."""
     return tuple(col.label(name) for name, col in _columns(model).items())
 
 
-def _sort_keys(model: type[SQLModel], order_by: Sequence[str]) -> tuple[tuple[str, bool], ...]:
+def _sort_keys(model: Model, order_by: Sequence[str]) -> tuple[tuple[str, bool], ...]:
     """(attribute, descending) for `name` / `-name`, then the primary key as the
     tiebreak, in the first item's direction."""
     keys = [(item.removeprefix("-"), item.startswith("-")) for item in order_by]
@@ -328,7 +465,7 @@ def _like_pattern(value: str) -> str:
 
 
 def _filters(
-    model: type[SQLModel], equals: Sequence[str], contains: Sequence[str]
+    model: Model, equals: Sequence[str], contains: Sequence[str]
 ) -> list[ColumnElement[bool]]:
     """Conditions on the named columns, their values bound as `equals_<name>` and
     `contains_<name>` (a pattern from `_like_pattern`)."""
@@ -341,7 +478,7 @@ def _filters(
     return conditions
 
 
-def _after(model: type[SQLModel], keys: Sequence[tuple[str, bool]]) -> ColumnElement[bool]:
+def _after(model: Model, keys: Sequence[tuple[str, bool]]) -> ColumnElement[bool]:
     """Rows after the one whose sort key is bound as `after_0`, `after_1`..., in the
     order `keys` give."""
     columns = [column(model, name) for name, _ in keys]
@@ -362,7 +499,7 @@ def _after(model: type[SQLModel], keys: Sequence[tuple[str, bool]]) -> ColumnEle
 
 
 def _cursor_values(
-    model: type[SQLModel], keys: Sequence[tuple[str, bool]], order_by: Sequence[str], cursor: str
+    model: Model, keys: Sequence[tuple[str, bool]], order_by: Sequence[str], cursor: str
 ) -> list[Any]:
     columns = [column(model, name) for name, _ in keys]
     if any(col.nullable for col in columns):  # NULLs would need their own comparisons
@@ -377,7 +514,7 @@ def _cursor_values(
 
 
 @_per_shape
-def _table_estimate(model: type[SQLModel]) -> ColumnElement[int]:
+def _table_estimate(model: Model) -> ColumnElement[int]:
     """The planner's row count of the whole table (-1 before its first ANALYZE)."""
     table_ = _table(model)
     name = ".".join(f'"{part}"' for part in (table_.schema, table_.name) if part)
@@ -414,7 +551,7 @@ class _ListStatements:
 
 @_per_shape
 def _list_statements(
-    model: type[SQLModel],
+    model: Model,
     keys: tuple[tuple[str, bool], ...],
     equals: tuple[str, ...],
     contains: tuple[str, ...],
@@ -446,7 +583,7 @@ def _list_statements(
 
 
 def _total(
-    model: type[SQLModel], filters: Sequence[ColumnElement[bool]], count: CountMode
+    model: Model, filters: Sequence[ColumnElement[bool]], count: CountMode
 ) -> ColumnElement[Any] | None:
     """The count to select beside the page: exact, the table's estimate, or none (also
     for a filtered estimate, which the EXPLAIN gives)."""
@@ -460,8 +597,8 @@ def _total(
 
 
 async def get_many(
-    database: Database,
-    model: type[SQLModel],
+    db: Db,
+    model: Model,
     *,
     equals: Mapping[str, Any] | None = None,
     contains: Mapping[str, str | None] | None = None,
@@ -495,7 +632,7 @@ async def get_many(
         params |= {f"after_{i}": value for i, value in enumerate(values)}
     shape = (model, keys, tuple(equals), tuple(contains), cursor is not None)
     statements = _list_statements(*shape, count)
-    async with _connected(database, model, "read") as connection:
+    async with _session(db, model, "read") as (database, connection):
         matching = None
         if statements.estimate is not None:
             plan = (await _run(database, connection, statements.estimate, params))[0]
@@ -514,7 +651,7 @@ async def get_many(
             else:  # the count column rides on the rows: none on an empty page
                 totals = await _run(database, connection, statements.total, params)
                 matching = int(next(iter(totals[0].values())))
-    data = rows[:limit]
+    data = _converted(model, rows[:limit])
     next_cursor = None
     if len(rows) > limit:
         next_cursor = cursors.encode(order_by, [data[-1][name] for name, _ in keys])
@@ -527,13 +664,14 @@ async def get_many(
 
 
 @_per_shape
-def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any]], ...]:
+def _defaults(model: Model) -> tuple[tuple[str, Callable[[], Any]], ...]:
     """Each column attribute's model default, as a function that makes a value (ids and
     timestamps made by the service, as Prisma's client makes them). Worked out once:
     pydantic's `get_default` inspects the factory's signature on every call."""
     made: list[tuple[str, Callable[[], Any]]] = []
+    fields = getattr(model, "model_fields", {})  # none on a mapped view
     for attribute in inspect(model).column_attrs:
-        field = model.model_fields.get(attribute.key)
+        field = fields.get(attribute.key)
         if field is None:
             continue
         if field.default_factory is not None:
@@ -546,7 +684,7 @@ def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any]], ...
     return tuple(made)
 
 
-def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+def _with_defaults(model: Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` and the model's own defaults for the columns they leave out. A column
     without one is left out, so that the database's default applies."""
     filled = dict(values)
@@ -557,20 +695,20 @@ def _with_defaults(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str
     return filled
 
 
-def _row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+def _row_values(model: Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` keyed by table column, as Core statements on the table take them."""
     return {column(model, name).key: value for name, value in values.items()}
 
 
 @_per_shape
-def _insert(model: type[SQLModel], keys: tuple[str, ...]) -> Insert:
+def _insert(model: Model, keys: tuple[str, ...]) -> Insert:
     """INSERT of the columns `keys` (table column keys), each bound by its key."""
     table_ = _table(model)
     values = {key: bindparam(key, type_=table_.c[key].type) for key in keys}
     return insert(table_).values(values).returning(*_row_columns(model))
 
 
-async def create(database: Database, model: type[SQLModel], values: Mapping[str, Any]) -> Record:
+async def create(db: Db, model: Model, values: Mapping[str, Any]) -> Record:
     """Insert a row; model defaults (ids, timestamps) fill what `values` leaves out.
 
     One `INSERT ... RETURNING`: the row returned, with the model's attribute names, is
@@ -578,12 +716,12 @@ async def create(database: Database, model: type[SQLModel], values: Mapping[str,
     `100000.00`).
     """
     params = _row_values(model, _with_defaults(model, values))
-    async with _connected(database, model, "write") as connection:
+    async with _session(db, model, "write") as (database, connection):
         rows = await _run(database, connection, _insert(model, tuple(params)), params)
-    return rows[0]
+    return _converted(model, rows)[0]
 
 
-def _expected_clause(model: type[SQLModel], expected: Sequence[str]) -> list[ColumnElement[bool]]:
+def _expected_clause(model: Model, expected: Sequence[str]) -> list[ColumnElement[bool]]:
     """The row still has the values bound as `expected_<name>`."""
     conditions = []
     for name in expected:
@@ -597,7 +735,7 @@ def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @_per_shape
-def _update(model: type[SQLModel], names: tuple[str, ...], expected: tuple[str, ...]) -> Update:
+def _update(model: Model, names: tuple[str, ...], expected: tuple[str, ...]) -> Update:
     """UPDATE of the attributes `names` (bound as `set_<name>`) and the @updatedAt
     columns (see `_touch`), of the row with this key that still has the `expected`
     values."""
@@ -618,7 +756,7 @@ def _update(model: type[SQLModel], names: tuple[str, ...], expected: tuple[str, 
     )
 
 
-def _touch(model: type[SQLModel]) -> dict[str, Any]:
+def _touch(model: Model) -> dict[str, Any]:
     """New @updatedAt values, strictly later than the stored ones (the statement takes
     the later of this and the stored value plus a millisecond).
 
@@ -632,7 +770,7 @@ def _touch(model: type[SQLModel]) -> dict[str, Any]:
 
 
 @_per_shape
-def _delete(model: type[SQLModel], expected: tuple[str, ...]) -> Delete:
+def _delete(model: Model, expected: tuple[str, ...]) -> Delete:
     return (
         sql_delete(_table(model))
         .where(_key_clause(model), *_expected_clause(model, expected))
@@ -640,10 +778,65 @@ def _delete(model: type[SQLModel], expected: tuple[str, ...]) -> Delete:
     )
 
 
+_EPOCH = datetime(1970, 1, 1)
+_MILLISECOND = timedelta(milliseconds=1)
+_NO_VERSION = datetime(1, 1, 1)  # equal to no stored timestamp
+
+
+@_per_shape
+def _version_attribute(model: Model) -> str | None:
+    """The @updatedAt attribute, whose value names a version of the row."""
+    touched = _touched_columns(model)
+    if not touched:
+        return None
+    return next(name for name, col in _columns(model).items() if col is touched[0])
+
+
+def version(model: Model, row: Record) -> str:
+    """What names this version of the row, for ETags: its @updatedAt in milliseconds since
+    1970 (every update moves it forward, see `_touch`), or, for a model without one, a
+    digest of all its values."""
+    name = _version_attribute(model)
+    if name is not None:
+        return str((row[name] - _EPOCH) // _MILLISECOND)
+    values = [row[name] for name in _columns(model)]
+    encoded = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return hashlib.blake2b(encoded, digest_size=10).hexdigest()
+
+
+def _timestamp(version_: str) -> datetime:
+    """The @updatedAt a version names (one that matches nothing if it is not one)."""
+    if not version_.isdigit() or len(version_) > 15:
+        return _NO_VERSION
+    return _EPOCH + int(version_) * _MILLISECOND
+
+
+def _expected(attribute: str | None, if_version: str | None) -> dict[str, datetime]:
+    """The @updatedAt value a conditional write expects (none for an unconditional one)."""
+    if attribute is None or if_version is None:
+        return {}
+    return {attribute: _timestamp(if_version)}
+
+
+@_per_shape
+def _select_for_update(model: Model) -> Select[*tuple[Any, ...]]:
+    return _select_by_key(model).with_for_update()
+
+
+async def _locked(tx: Transaction, model: Model, key: Key, if_version: str) -> None:
+    """Lock the row for the rest of the transaction if it is at `if_version`."""
+    async with _session(tx, model, "read") as (database, connection):
+        rows = await _run(database, connection, _select_for_update(model), _key_params(model, key))
+    if not rows:
+        raise NotFound(model.__name__, key)
+    if version(model, _converted(model, rows)[0]) != if_version:
+        raise PreconditionFailed(model.__name__, key)
+
+
 async def _missing_or_changed(
     database: Database,
     connection: AsyncConnection,
-    model: type[SQLModel],
+    model: Model,
     key: Key,
     expected: Mapping[str, Any],
 ) -> Exception:
@@ -655,44 +848,60 @@ async def _missing_or_changed(
     return NotFound(model.__name__, key)
 
 
+@_per_shape
+def _select_expected(model: Model, expected: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
+    return _select_by_key(model).where(*_expected_clause(model, expected))
+
+
 async def update(
-    database: Database,
-    model: type[SQLModel],
+    db: Db,
+    model: Model,
     key: Key,
     values: Mapping[str, Any],
     *,
-    expected: Mapping[str, Any] | None = None,
+    if_version: str | None = None,
 ) -> Record:
-    """Change the given attributes of one row in one statement; return the new row.
+    """Change the given attributes of one row; return the new row.
 
-    `expected` holds attribute values the row must still have (optimistic
-    concurrency, e.g. the `updatedAt` behind an ETag); PreconditionFailed otherwise.
+    `if_version` (optimistic concurrency, from an ETag): the row must still be at this
+    `version`, else PreconditionFailed. With an @updatedAt column that is one
+    statement; without one, the row is locked and compared first, in a transaction.
+    Nothing to change (and no @updatedAt) answers the row as it is.
     """
-    expected = expected or {}
-    statement = _update(model, tuple(values), tuple(expected))
-    params = {
-        **_key_params(model, key),
-        **_touch(model),
-        **_prefixed("set", values),
-        **_prefixed("expected", expected),
-    }
-    async with _connected(database, model, "write") as connection:
+    attribute = _version_attribute(model)
+    if if_version is not None and attribute is None:
+        async with _within(db) as tx:
+            await _locked(tx, model, key, if_version)
+            return await update(tx, model, key, values)
+    expected = _expected(attribute, if_version)
+    if not values and not _touched_columns(model):
+        statement: ClauseElement = _select_expected(model, tuple(expected))
+        params = {**_key_params(model, key), **_prefixed("expected", expected)}
+    else:
+        statement = _update(model, tuple(values), tuple(expected))
+        params = {
+            **_key_params(model, key),
+            **_touch(model),
+            **_prefixed("set", values),
+            **_prefixed("expected", expected),
+        }
+    async with _session(db, model, "write") as (database, connection):
         rows = await _run(database, connection, statement, params)
         if not rows:
             raise await _missing_or_changed(database, connection, model, key, expected)
-    return rows[0]
+    return _converted(model, rows)[0]
 
 
-async def delete(
-    database: Database,
-    model: type[SQLModel],
-    key: Key,
-    *,
-    expected: Mapping[str, Any] | None = None,
-) -> None:
-    """Delete one row; NotFound when absent, PreconditionFailed when `expected` differs."""
-    expected = expected or {}
+async def delete(db: Db, model: Model, key: Key, *, if_version: str | None = None) -> None:
+    """Delete one row; NotFound when absent, PreconditionFailed when it is no longer at
+    `if_version` (see `update`)."""
+    attribute = _version_attribute(model)
+    if if_version is not None and attribute is None:
+        async with _within(db) as tx:
+            await _locked(tx, model, key, if_version)
+            return await delete(tx, model, key)
+    expected = _expected(attribute, if_version)
     params = {**_key_params(model, key), **_prefixed("expected", expected)}
-    async with _connected(database, model, "delete") as connection:
+    async with _session(db, model, "delete") as (database, connection):
         if not await _run(database, connection, _delete(model, tuple(expected)), params):
             raise await _missing_or_changed(database, connection, model, key, expected)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.schemas import Message
+from app.core.api_types import Message
 
 _DESCRIPTIONS = {
     401: "Missing, expired or invalid bearer token",

@@ -1,14 +1,16 @@
-"""Request and response bodies, shaped as the Prisma client shapes JSON.
+"""The API's scalar types: how each Prisma type is read from requests and written to
+responses, in the Prisma client's JSON.
 
-Keys are Prisma field names. A field whose model attribute differs (`metadata`,
-held as `metadata_` because SQLAlchemy reserves `metadata`) says so with an alias:
-`validation_alias` on responses (read from the model), `serialization_alias` on
-requests (dumped into the model). DateTimes are ISO-8601 UTC with milliseconds and
-`Z`; Decimal and BigInt travel as strings; Json as given.
+DateTimes are ISO-8601 UTC with milliseconds and `Z`; Decimal and BigInt travel as
+strings (Decimal as decimal.js prints it: `"9.9"`, `"10"`); Bytes as base64; Json as
+given. Request types are strict (no number taken for a string, no `"true"` for a
+boolean) and refuse what PostgreSQL cannot store (NUL characters, lone surrogates).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +31,6 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from app.models import PageStatus
 
 # --- Scalar types -----------------------------------------------------------------
 
@@ -150,15 +151,130 @@ StoredDateTime = Annotated[
 """A DateTime read from the database, for responses: TIMESTAMP(3) values are already
 naive UTC to the millisecond, so the request type's checks are skipped."""
 
+INT4 = (-(2**31), 2**31 - 1)
+INT8 = (-(2**63), 2**63 - 1)
+
+Int = Annotated[int, Field(strict=True, ge=INT4[0], le=INT4[1])]
+"""Prisma's Int: a JSON integer within PostgreSQL's `integer`."""
+
+Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+Bool = Annotated[bool, Field(strict=True)]
+"""`true` or `false`, never `"true"` or 1."""
+
+
+def _bigint_from_json(value: Any) -> Any:
+    # A Next.js route sends BigInt as a string (JSON has no BigInt); a number is fine too.
+    if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 21:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be an integer, or a string of digits")
+
+
 BigInt = Annotated[
+    int,
+    BeforeValidator(_bigint_from_json),
+    Field(ge=INT8[0], le=INT8[1]),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+$", "examples": ["0"]}),
+]
+"""Prisma's BigInt: a string in JSON, accepted as a string of digits or a number."""
+
+StoredBigInt = Annotated[
     int,
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+$", "examples": ["0"]}),
 ]
 
 
-def _none_as_empty(value: Any) -> Any:
-    return [] if value is None else value
+def format_decimal(value: Decimal) -> str:
+    """As decimal.js's `toString()` prints it, which is what Prisma's client gives: no
+    trailing zeros, exponent notation only from 1e21 or below 1e-6."""
+    if not value.is_finite():
+        return str(value)
+    if not value:
+        return "0"
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    while len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    leading = len(digits) + exponent - 1  # the exponent of the first digit
+    text = "".join(map(str, digits))
+    minus = "-" if sign else ""
+    if leading >= 21 or leading <= -7:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{minus}{mantissa}e{'+' if leading > 0 else '-'}{abs(leading)}"
+    if exponent >= 0:
+        return minus + text + "0" * exponent
+    point = len(text) + exponent
+    if point > 0:
+        return f"{minus}{text[:point]}.{text[point:]}"
+    return f"{minus}0.{'0' * -point}{text}"
+
+
+def _decimal_from_json(value: Any) -> Any:
+    # Lax parsing would take `true` as 1; Prisma sends strings (or numbers).
+    if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be a decimal number or a string holding one")
+
+
+def decimal_type(precision: int | None, scale: int | None) -> Any:
+    """Prisma's Decimal for a `numeric(precision, scale)` column (either may be absent)."""
+    digits = r"\d+"
+    if precision is not None and scale is not None:
+        whole = precision - scale
+        digits = (rf"\d{{1,{whole}}}" if whole > 0 else "0") + (
+            rf"(\.\d{{1,{scale}}})?" if scale else ""
+        )
+    else:
+        digits = r"\d+(\.\d+)?"
+    return Annotated[
+        Decimal,
+        BeforeValidator(_decimal_from_json),
+        Field(max_digits=precision, decimal_places=scale, allow_inf_nan=False),
+        WithJsonSchema({"type": "string", "pattern": rf"^-?{digits}$", "examples": ["9.99"]}),
+    ]
+
+
+StoredDecimal = Annotated[
+    Decimal,
+    PlainSerializer(format_decimal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?(e[+-]\d+)?$"}),
+]
+
+Uuid = Annotated[
+    Text,
+    StringConstraints(
+        pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+    ),
+]
+"""A `@db.Uuid` column's value: a UUID as text (the database keeps it in its own form)."""
+
+
+def _base64_bytes(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ValueError("must be a base64 string") from None
+
+
+def _to_base64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+Bytes = Annotated[
+    bytes,
+    BeforeValidator(_base64_bytes),
+    PlainSerializer(_to_base64, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "byte", "contentEncoding": "base64"}),
+]
+"""Prisma's Bytes, as standard base64 in both directions (JSON has no bytes)."""
 
 
 def _omit_default(schema: dict[str, Any]) -> None:
@@ -187,122 +303,3 @@ class Message(BaseModel):
     """The body of every error except validation errors."""
 
     detail: str
-
-
-# --- Page -------------------------------------------------------------------------
-
-Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
-# Unique: B-tree index entries are limited in size, so is the slug.
-Slug = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
-Keywords = Annotated[
-    list[Annotated[Text, StringConstraints(max_length=100)]], Field(max_length=100)
-]
-# Decimal(10, 2) in the Prisma schema. Documented as a string, as Prisma's Decimal
-# serializes; a JSON number is accepted too.
-Price = Annotated[
-    Decimal,
-    Field(max_digits=10, decimal_places=2),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,8}(\.\d{1,2})?$", "examples": ["9.99"]}),
-]
-
-
-class PageCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Hello",
-                    "slug": "hello",
-                    "content": "First page",
-                    "keywords": ["intro"],
-                    "metadata": {"layout": "wide"},
-                    "price": "9.99",
-                    "authorId": "0b6f7a4e-3f0e-4c57-9a53-1c2f4a8f2d11",
-                }
-            ]
-        }
-    )
-
-    title: Title
-    slug: Slug
-    content: Text | None = None
-    status: PageStatus = PageStatus.DRAFT
-    published: Annotated[bool, Field(strict=True)] = False
-    keywords: Keywords = []
-    metadata: Json = Field(default=None, serialization_alias="metadata_")
-    price: Price | None = None
-    authorId: Id
-    parentId: Id | None = None
-
-
-class PageUpdate(RequestBody):
-    """Only the fields sent change; the others keep their values."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"title": "Hello again", "status": "PUBLISHED"}]}
-    )
-
-    title: Title = omittable()
-    slug: Slug = omittable()
-    content: Text | None = None
-    status: PageStatus = omittable()
-    published: Annotated[bool, Field(strict=True)] = omittable()
-    keywords: Keywords = omittable()
-    metadata: Json = Field(default=None, serialization_alias="metadata_")
-    price: Price | None = None
-    authorId: Id = omittable()
-    parentId: Id | None = None
-
-
-class PagePublic(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "cm5x2k9q80000abcdxyz12345",
-                    "title": "Hello",
-                    "slug": "hello",
-                    "content": "First page",
-                    "status": "DRAFT",
-                    "published": False,
-                    "keywords": ["intro"],
-                    "metadata": {"layout": "wide"},
-                    "price": "9.99",
-                    "viewCount": "0",
-                    "authorId": "0b6f7a4e-3f0e-4c57-9a53-1c2f4a8f2d11",
-                    "parentId": None,
-                    "createdAt": "2026-01-02T03:04:05.678Z",
-                    "updatedAt": "2026-01-02T03:04:05.678Z",
-                }
-            ]
-        },
-    )
-
-    id: str
-    title: str
-    slug: str
-    content: str | None
-    status: PageStatus
-    published: bool
-    keywords: Annotated[list[str], BeforeValidator(_none_as_empty)]
-    metadata: JsonValue = Field(validation_alias="metadata_")
-    price: Decimal | None
-    viewCount: BigInt
-    authorId: str
-    parentId: str | None
-    createdAt: StoredDateTime
-    updatedAt: StoredDateTime
-
-
-class PagesPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    data: list[PagePublic]
-    count: int | None = Field(
-        description="Rows matching the filters: exact, estimated or null, as `count` asked"
-    )
-    nextCursor: str | None = Field(
-        validation_alias="next_cursor",
-        description="Pass as `cursor` for the next page; null on the last page",
-    )

@@ -1,0 +1,58 @@
+"""Every model the API serves, and its API policy: the one place that names the
+generated models for the API.
+
+A new Prisma model becomes a full resource (list, get, create, update, delete, ETags,
+OpenAPI schemas) by one line here and `make openapi`. Fields, types and defaults come
+from the model; only policy is written down: tighter constraints, examples, hidden or
+read-only fields, the default order.
+"""
+
+from pydantic import StringConstraints
+
+from app.core.resource import Resource
+from app.models import AuditLog, Page, PageRevision, Profile, Tag, User
+
+NonEmpty = StringConstraints(min_length=1)
+
+PAGES = Resource(
+    Page,
+    order_by=("-createdAt",),
+    read_only=frozenset({"id", "createdAt"}),  # made by the service, never chosen by clients
+    constraints={
+        "title": (StringConstraints(min_length=1, max_length=500),),
+        "slug": (StringConstraints(min_length=1, max_length=191),),
+        "keywords": (StringConstraints(max_length=100),),
+    },
+    examples={
+        "id": "cm5x2k9q80000abcdxyz12345",
+        "title": "Hello",
+        "slug": "hello",
+        "content": "First page",
+        "status": "DRAFT",
+        "published": False,
+        "keywords": ["intro"],
+        "metadata": {"layout": "wide"},
+        "price": "9.99",
+        "viewCount": "0",
+        "authorId": "0b6f7a4e-3f0e-4c57-9a53-1c2f4a8f2d11",
+        "parentId": None,
+        "createdAt": "2026-01-02T03:04:05.678Z",
+        "updatedAt": "2026-01-02T03:04:05.678Z",
+    },
+)
+
+USERS = Resource(
+    User,
+    order_by=("-createdAt",),
+    constraints={"email": (StringConstraints(min_length=3, max_length=191),)},
+)
+
+PROFILES = Resource(Profile)
+
+TAGS = Resource(Tag, constraints={"name": (StringConstraints(min_length=1, max_length=191),)})
+
+PAGE_REVISIONS = Resource(PageRevision, constraints={"title": (NonEmpty,)})
+
+AUDIT_LOGS = Resource(AuditLog, order_by=("-createdAt",), constraints={"action": (NonEmpty,)})
+
+RESOURCES: tuple[Resource, ...] = (PAGES, USERS, PROFILES, TAGS, PAGE_REVISIONS, AUDIT_LOGS)
