@@ -7,7 +7,7 @@ from the model; only policy is written down: tighter constraints, examples, hidd
 read-only fields, the default order.
 """
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.core.resource import Resource
 from app.models import AuditLog, Page, PageRevision, Profile, Tag, User
@@ -17,11 +17,12 @@ NonEmpty = StringConstraints(min_length=1)
 PAGES = Resource(
     Page,
     order_by=("-createdAt",),
-    read_only=frozenset({"id", "createdAt"}),  # made by the service, never chosen by clients
+    # Made by the service (ids, timestamps) or counted by it, never chosen by clients.
+    read_only=frozenset({"id", "createdAt", "viewCount"}),
     constraints={
         "title": (StringConstraints(min_length=1, max_length=500),),
         "slug": (StringConstraints(min_length=1, max_length=191),),
-        "keywords": (StringConstraints(max_length=100),),
+        "keywords": (StringConstraints(max_length=100), Field(max_length=100)),
     },
     examples={
         "id": "cm5x2k9q80000abcdxyz12345",

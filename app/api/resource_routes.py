@@ -45,6 +45,11 @@ ETAG = {
 LOCATION = {"Location": {"description": "The new row's URL", "schema": {"type": "string"}}}
 
 
+KeyText = Annotated[api_types.Text, StringConstraints(min_length=1, max_length=191)]
+"""A text key in a path. Prisma's ids (cuid, uuid...) are far shorter; the bound keeps
+the key a B-tree index can hold, and NULs out."""
+
+
 def _path_type(item: ScalarField) -> Any:
     if item.kind == "int":
         return Annotated[int, Field(ge=api_types.INT4[0], le=api_types.INT4[1])]
@@ -52,7 +57,7 @@ def _path_type(item: ScalarField) -> Any:
         return Annotated[int, Field(ge=api_types.INT8[0], le=api_types.INT8[1])]
     if item.kind == "uuid":
         return api_types.Uuid
-    return Annotated[str, StringConstraints(min_length=1)]
+    return KeyText
 
 
 def key_of(resource: Resource, values: dict[str, Any]) -> crud.Key:

@@ -180,7 +180,8 @@ class Resource:
     """What a model exposes, beyond what its columns already say.
 
     `constraints` adds validation metadata to a field's request type (for example
-    `StringConstraints(max_length=500)`); `examples` gives one example row; `hidden`
+    `StringConstraints(max_length=500)`; on a list, `Field(...)` bounds the list and
+    the others each item); `examples` gives one example row; `hidden`
     fields never appear in answers; `read_only` fields are refused in writes (as
     @updatedAt and autoincrement ids always are). `filterable`, `sortable` and
     `includable` narrow what lists accept (None: every field or relation).

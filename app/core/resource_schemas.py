@@ -25,6 +25,7 @@ from pydantic import (
     WithJsonSchema,
     create_model,
 )
+from pydantic.fields import FieldInfo
 from sqlalchemy import Numeric, String
 
 from app.core import api_types as t
@@ -102,11 +103,14 @@ def _write_type(item: ScalarField, constraints: tuple[Any, ...]) -> Any:
             "uuid": t.Uuid,
             "bytes": t.Bytes,
         }[item.kind]
-    if item.is_list:
-        type_ = list[Annotated[type_, *constraints]] if constraints else list[type_]
-    elif constraints:
-        type_ = Annotated[type_, *constraints]
-    return type_
+    if not item.is_list:
+        return Annotated[type_, *constraints] if constraints else type_
+    # A list's FieldInfo constraints bound the list (`Field(max_length=100)`), the others
+    # each item (`StringConstraints(max_length=100)`).
+    whole = [constraint for constraint in constraints if isinstance(constraint, FieldInfo)]
+    each = [constraint for constraint in constraints if not isinstance(constraint, FieldInfo)]
+    type_ = list[Annotated[type_, *each]] if each else list[type_]
+    return Annotated[type_, *whole] if whole else type_
 
 
 def _request_field(item: ScalarField, type_: Any, *, required: bool) -> tuple[Any, Any]:

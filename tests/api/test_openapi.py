@@ -34,9 +34,9 @@ async def test_operations_have_stable_ids_and_declared_errors(anonymous: AsyncCl
 
 async def test_page_schemas_use_prisma_field_names_and_types(anonymous: AsyncClient) -> None:
     schemas = (await anonymous.get("/openapi.json")).json()["components"]["schemas"]
-    public = schemas["PagePublic"]["properties"]
+    public = schemas["Page"]["properties"]
     assert "metadata" in public and "metadata_" not in public
     assert public["createdAt"]["format"] == "date-time"
     assert public["viewCount"]["type"] == "string"
-    assert "metadata" in schemas["PageCreate"]["properties"]
-    assert schemas["PageCreate"]["additionalProperties"] is False
+    assert "metadata" in schemas["PageCreateInput"]["properties"]
+    assert schemas["PageCreateInput"]["additionalProperties"] is False

@@ -27,7 +27,9 @@ def changeable(resource: Resource) -> ScalarField | None:
         (
             item
             for item in resource.writable_fields()
-            if not item.is_key and not item.column.foreign_keys and item.kind != "bool"
+            if not item.is_key
+            and not item.column.foreign_keys
+            and item.kind != "bool"
             and item.enum is None
         ),
         None,
@@ -160,7 +162,7 @@ async def test_cursor_and_skip_walks_see_the_same_rows(
     by_skip = []
     skip = 0
     while True:
-        page = (await client.get(f"{resource.url_path}/", params={"skip": skip, "limit": 7}))
+        page = await client.get(f"{resource.url_path}/", params={"skip": skip, "limit": 7})
         assert page.status_code == 200, page.text
         by_skip += page.json()["data"]
         if page.json()["nextCursor"] is None:

@@ -89,15 +89,15 @@ def test_page_schemas_declare_strings_for_dates_decimals_and_bigints(
     document: dict[str, Any],
 ) -> None:
     schemas = document["components"]["schemas"]
-    public = schemas["PagePublic"]["properties"]
+    public = schemas["Page"]["properties"]
     for field in ("createdAt", "updatedAt"):
         assert (public[field]["type"], public[field]["format"]) == ("string", "date-time")
     assert public["viewCount"]["type"] == "string"
     assert {"type": "string"} in public["price"]["anyOf"]
-    for request in ("PageCreate", "PageUpdate"):
+    for request in ("PageCreateInput", "PageUpdateInput"):
         price_types = {
             option.get("type") for option in schemas[request]["properties"]["price"]["anyOf"]
         }
         assert price_types == {"string", "null"}, request
-    for name in ("PagePublic", "PageCreate", "PageUpdate"):
+    for name in ("Page", "PageCreateInput", "PageUpdateInput"):
         assert schemas[name]["examples"], name

@@ -16,7 +16,7 @@ from app.core.errors import (
     NotFound,
     PreconditionFailed,
 )
-from app.models import AuditLog, Page, PageRevision, PageStatus, Tag, User
+from app.models import AuditLog, Page, PageRevision, PageStatus, Role, Tag, User
 
 
 async def _user(database: Database) -> crud.Record:
@@ -64,13 +64,48 @@ async def test_deleting_a_row_still_referenced_is_a_conflict(database: Database)
         await crud.delete(database, User, author["id"])
 
 
-async def test_expected_values_guard_a_delete(database: Database) -> None:
+async def test_a_version_guards_a_delete(database: Database) -> None:
     author = await _user(database)
     with pytest.raises(PreconditionFailed):
-        await crud.delete(database, User, author["id"], expected={"email": "someone-else"})
-    await crud.delete(database, User, author["id"], expected={"email": author["email"]})
+        await crud.delete(database, User, author["id"], if_version="1")
+    await crud.delete(database, User, author["id"], if_version=crud.version(User, author))
     with pytest.raises(NotFound):
         await crud.get(database, User, author["id"])
+
+
+async def test_a_row_without_updated_at_is_versioned_by_its_values(database: Database) -> None:
+    tag = await crud.create(database, Tag, {"name": f"tag-{secrets.token_hex(4)}"})
+    version = crud.version(Tag, tag)
+    renamed = await crud.update(
+        database, Tag, tag["id"], {"name": f"tag-{secrets.token_hex(4)}"}, if_version=version
+    )
+    assert crud.version(Tag, renamed) != version
+    with pytest.raises(PreconditionFailed):
+        await crud.update(database, Tag, tag["id"], {"name": "again"}, if_version=version)
+    with pytest.raises(PreconditionFailed):
+        await crud.delete(database, Tag, tag["id"], if_version=version)
+    assert await crud.update(database, Tag, tag["id"], {}) == renamed  # nothing to set
+    await crud.delete(database, Tag, tag["id"], if_version=crud.version(Tag, renamed))
+
+
+async def test_a_transaction_keeps_all_its_writes_or_none(database: Database) -> None:
+    name = f"tag-{secrets.token_hex(4)}"
+    with pytest.raises(Conflict):
+        async with crud.transaction(database) as tx:
+            await crud.create(tx, Tag, {"name": name})
+            await crud.create(tx, Tag, {"name": name})  # the second one conflicts
+    listing = await crud.get_many(database, Tag, equals={"name": name})
+    assert listing.data == []
+
+
+async def test_values_are_read_as_the_model_holds_them(database: Database) -> None:
+    log = await crud.create(database, AuditLog, {"action": "read-back"})
+    assert isinstance(log["correlationId"], str)  # a @db.Uuid column, read as text
+    assert isinstance(log["id"], int)
+    user = await crud.create(
+        database, User, {"email": f"{secrets.token_hex(5)}@example.com", "role": Role.ADMIN}
+    )
+    assert user["role"] == Role.ADMIN.value  # the enum member's value, not the stored label
 
 
 def test_ordering_by_an_unknown_attribute_is_a_programming_error() -> None:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
-from app.schemas import MAX_JSON_DEPTH
+from app.core.api_types import MAX_JSON_DEPTH
 from tests.api.conftest import unique_slug
 
 # Every row of the tables a page write could touch, as text, in a stable order.

@@ -3,10 +3,10 @@ import type { components, paths } from "../generated/api.ts";
 import { serviceToken } from "./service-token.ts";
 
 type Schemas = components["schemas"];
-export type Page = Schemas["PagePublic"];
-export type PageList = Schemas["PagesPublic"];
-export type PageCreate = Schemas["PageCreate"];
-export type PageUpdate = Schemas["PageUpdate"];
+export type Page = Schemas["Page"];
+export type PageList = Schemas["PageList"];
+export type PageCreate = Schemas["PageCreateInput"];
+export type PageUpdate = Schemas["PageUpdateInput"];
 export type PageFilters = NonNullable<paths["/api/v1/pages/"]["get"]["parameters"]["query"]>;
 export type FieldError = Schemas["ValidationError"];
 
