@@ -125,6 +125,28 @@ Json = Annotated[
 ]
 """Any JSON value, stored as given (jsonb refuses NUL characters too)."""
 
+def _not_null(value: JsonValue) -> JsonValue:
+    if value is None:
+        raise ValueError("must not be null: this Json field is required")
+    return value
+
+
+RequiredJson = Annotated[
+    JsonValue,
+    BeforeValidator(_json_not_too_deep),
+    AfterValidator(_not_null),
+    AfterValidator(_json_without_nul),
+    WithJsonSchema(
+        {
+            "not": {"type": "null"},
+            "description": f"Any JSON value but null, nested at most {MAX_JSON_DEPTH} levels "
+            "deep; its strings and keys may not contain NUL (\\u0000)",
+        }
+    ),
+]
+"""A required Json field's value: anything but null."""
+
+
 DateTime = Annotated[
     datetime,
     BeforeValidator(_iso_string_only),
@@ -154,7 +176,17 @@ naive UTC to the millisecond, so the request type's checks are skipped."""
 INT4 = (-(2**31), 2**31 - 1)
 INT8 = (-(2**63), 2**63 - 1)
 
-Int = Annotated[int, Field(strict=True, ge=INT4[0], le=INT4[1])]
+def _integer_from_json(value: Any) -> Any:
+    # JSON does not tell 5 from 5.0 (JavaScript sends either); neither is a string.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be an integer")
+
+
+# Bounds before the validator, so that they are checked on the int and documented.
+Int = Annotated[int, Field(ge=INT4[0], le=INT4[1]), BeforeValidator(_integer_from_json)]
 """Prisma's Int: a JSON integer within PostgreSQL's `integer`."""
 
 Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -165,17 +197,18 @@ Bool = Annotated[bool, Field(strict=True)]
 
 def _bigint_from_json(value: Any) -> Any:
     # A Next.js route sends BigInt as a string (JSON has no BigInt); a number is fine too.
-    if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 21:
+    if isinstance(value, str) and value.removeprefix("-").isdigit() and len(value) < 21:
         return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValueError("must be an integer, or a string of digits")
+    try:
+        return _integer_from_json(value)
+    except ValueError:
+        raise ValueError("must be an integer, or a string of digits") from None
 
 
 BigInt = Annotated[
     int,
-    BeforeValidator(_bigint_from_json),
     Field(ge=INT8[0], le=INT8[1]),
+    BeforeValidator(_bigint_from_json),
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+$", "examples": ["0"]}),
 ]
@@ -244,11 +277,13 @@ StoredDecimal = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?(e[+-]\d+)?$"}),
 ]
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
 Uuid = Annotated[
-    Text,
-    StringConstraints(
-        pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
-    ),
+    str,
+    Field(strict=True),
+    StringConstraints(pattern=UUID_PATTERN),
+    WithJsonSchema({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}),
 ]
 """A `@db.Uuid` column's value: a UUID as text (the database keeps it in its own form)."""
 

@@ -99,7 +99,7 @@ def _write_type(item: ScalarField, constraints: tuple[Any, ...]) -> Any:
             "float": t.Float,
             "bool": t.Bool,
             "datetime": t.DateTime,
-            "json": t.Json,
+            "json": t.Json if item.nullable else t.RequiredJson,
             "uuid": t.Uuid,
             "bytes": t.Bytes,
         }[item.kind]
@@ -117,7 +117,7 @@ def _request_field(item: ScalarField, type_: Any, *, required: bool) -> tuple[An
     alias = item.name if item.name != item.attribute else None
     if required:
         return type_, Field(validation_alias=alias)
-    if item.nullable or item.kind == "json":
+    if item.nullable:
         return type_ | None, Field(default=None, validation_alias=alias)
     # May be left out, but not sent as null.
     return type_, Field(default=None, validation_alias=alias, json_schema_extra=_omit_default)

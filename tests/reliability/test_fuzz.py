@@ -1,38 +1,23 @@
 """Property-based tests of the whole API from its OpenAPI document (schemathesis)."""
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
-import asyncpg
 import pytest
 import schemathesis
+from httpx import AsyncClient
 
-from app.core.dburl import libpq_url
+from app.api.main import API_V1_PREFIX
+from app.core.resource import Resource, ScalarField
 from app.main import create_app
+from app.resources import RESOURCES
 from tests.api.conftest import bearer, make_settings
+from tests.api.resource_rows import referenced_key
 from tests.reliability.servers import serving
 
 schema = schemathesis.openapi.from_dict(create_app(make_settings(None)).openapi())
 schema.config.generation.update(max_examples=30)
-
-
-async def _insert_author(database_url: str) -> str:
-    conn = await asyncpg.connect(libpq_url(database_url))
-    try:
-        return await conn.fetchval(
-            'INSERT INTO "User" (id, email, "updatedAt") VALUES ($1, $2, now()) RETURNING id',
-            f"fuzz-{secrets.token_hex(6)}",
-            f"{secrets.token_hex(6)}@example.com",
-        )
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(scope="module")
-def author_id(database_url: str) -> str:
-    return asyncio.run(_insert_author(database_url))
 
 
 @pytest.fixture(scope="module")
@@ -51,26 +36,44 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
-def _fit_for_the_database(case: schemathesis.Case, author_id: str) -> None:
+def _resource(path: str) -> Resource | None:
+    return next(
+        (r for r in RESOURCES if path.startswith(f"{API_V1_PREFIX}{r.url_path}/")), None
+    )
+
+
+async def _referenced_keys(base_url: str, fields: list[ScalarField]) -> dict[str, Any]:
+    async with AsyncClient(base_url=f"{base_url}{API_V1_PREFIX}", headers=bearer()) as client:
+        return {item.name: await referenced_key(client, item) for item in fields}
+
+
+def _fit_for_the_database(case: schemathesis.Case, base_url: str) -> None:
     """What a valid request also needs but a JSON Schema cannot say: references to rows
-    that exist, (documented in prose) no NUL inside the free-form `metadata`, and only a
-    `cursor` the service made (a list's `nextCursor`; anything else is a 422)."""
+    that exist (a new row for each, as a key that is also a reference is taken once),
+    (documented in prose) no NUL inside free-form JSON, and only a `cursor` the service
+    made (a list's `nextCursor`; anything else is a 422)."""
     if case.meta and case.meta.generation.mode.is_positive and case.query:
         case.query.pop("cursor", None)
     body = case.body
+    resource = _resource(case.path)
     if not (case.meta and case.meta.generation.mode.is_positive and isinstance(body, dict)):
         return
-    if "authorId" in body:
-        body["authorId"] = author_id
-    if body.get("parentId") is not None:
-        body["parentId"] = None
-    if "metadata" in body:
-        body["metadata"] = _without_nul(body["metadata"])
+    if resource is None:
+        return
+    references = [
+        item
+        for item in resource.writable_fields()
+        if item.column.foreign_keys and body.get(item.name) is not None
+    ]
+    body.update(asyncio.run(_referenced_keys(base_url, references)))
+    for item in resource.writable_fields():
+        if item.kind == "json" and item.name in body:
+            body[item.name] = _without_nul(body[item.name])
 
 
 @schema.parametrize()
-def test_api(case: schemathesis.Case, base_url: str, author_id: str) -> None:
-    _fit_for_the_database(case, author_id)
+def test_api(case: schemathesis.Case, base_url: str) -> None:
+    _fit_for_the_database(case, base_url)
     # A token per call: one made at import could expire before the run reaches here, and
     # a 401 everywhere would pass every check.
     case.call_and_validate(base_url=base_url, headers=bearer())
