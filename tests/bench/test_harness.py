@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench.apps import AppProcess
+from scripts.bench.apps import AppProcess, uvicorn_command
 from scripts.bench.runner import LIST, cursor_at, request
 from tests.bench.conftest import BenchDatabase
+
+REFERENCE = uvicorn_command("scripts.bench.reference:app")
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +21,7 @@ def served_reference(
     """The reference app behind uvicorn on loopback, as the benchmark runs it."""
     log = tmp_path_factory.mktemp("bench") / "reference.log"
     env = dict(os.environ) | {"DATABASE_URL": bench_database.url}
-    app = AppProcess("reference", "scripts.bench.reference:app", env, Path(log))
+    app = AppProcess("reference", REFERENCE, env, Path(log))
     app.start()
     try:
         yield app
@@ -42,7 +44,7 @@ def test_a_stopped_app_leaves_no_process_behind(
     bench_database: BenchDatabase, tmp_path: Path
 ) -> None:
     env = dict(os.environ) | {"DATABASE_URL": bench_database.url}
-    app = AppProcess("reference", "scripts.bench.reference:app", env, tmp_path / "reference.log")
+    app = AppProcess("reference", REFERENCE, env, tmp_path / "reference.log")
     app.start()
     assert app.cold_start_s is not None
     app.stop()

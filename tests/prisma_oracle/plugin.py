@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.prisma_oracle import OracleUnavailable, PrismaOracle, start_oracle
+from scripts.prisma_client import NodeUnavailable
+from tests.prisma_oracle import PrismaOracle, start_oracle
 
 
 @pytest.fixture(scope="session")
@@ -16,5 +17,5 @@ def prisma_oracle(database_url: str) -> Iterator[PrismaOracle]:
     try:
         with start_oracle(database_url) as oracle:
             yield oracle
-    except OracleUnavailable as exc:
+    except NodeUnavailable as exc:
         pytest.skip(f"Prisma oracle unavailable: {exc}")

@@ -14,8 +14,9 @@ import psycopg
 import pytest
 
 from app.core.dburl import libpq_url, parse
+from scripts.prisma_client import client_schema
 from scripts.throwaway_pg import database_on
-from tests.prisma_oracle import PrismaError, PrismaOracle, oracle_schema, start_oracle
+from tests.prisma_oracle import PrismaError, PrismaOracle, start_oracle
 
 BIG = 2**53 + 1  # a BigInt a JavaScript number cannot hold
 
@@ -169,7 +170,7 @@ def test_the_generated_schema_keeps_preview_features_and_drops_urls() -> None:
         '  directUrl = env("DIRECT_URL")\n}\n'
         "model A {\n  id Int @id\n  url String\n}\n"
     )
-    schema = oracle_schema(original, "client")
+    schema = client_schema(original, "client")
     assert schema.count("generator ") == 1
     assert 'provider = "prisma-client-js"' in schema
     assert 'previewFeatures = ["views"]' in schema
