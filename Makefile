@@ -70,7 +70,7 @@ openapi-check: install ## Fail with a diff when the committed openapi.json is st
 migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
 	$(RUN) python -m scripts.prisma_migrate
 
-bench: install ## Load the service and a bare asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
+bench: install ## Load the service, a Prisma Client peer and an asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and local data

@@ -82,7 +82,13 @@ def endpoints(rows: int) -> list[Endpoint]:
     deep = min(rows // 2, 40_000)
     return [
         Endpoint("get by id", PAGES, mode="ids", cpu_target_ms=0.6, scaled=True),
-        Endpoint("list 20 + count", LIST, target_ratio=0.8, cpu_target_ms=1.2, scaled=True),
+        Endpoint(
+            "list 20 + exact count",
+            f"{LIST}&count=exact",
+            target_ratio=0.8,
+            cpu_target_ms=1.2,
+            scaled=True,
+        ),
         Endpoint("list 20, estimated count", f"{LIST}&count=estimated", target_ratio=0.7),
         Endpoint(f"list 20, skip {deep:,}", f"{LIST}&skip={deep}", target_ratio=0.7),
         Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),

@@ -205,6 +205,8 @@ function serve() {
         answer = { status: err.status, body: { detail: err.detail }, headers: err.headers };
       } else if (err instanceof z.ZodError) {
         answer = { status: 422, body: { detail: invalid("path", err).detail } };
+      } else if (err instanceof URIError) {
+        answer = { status: 422, body: { detail: "The path is not valid percent-encoding" } };
       } else {
         logger.error({ err, request_id: requestId }, "unhandled error");
         answer = { status: 500, body: { detail: "Internal Server Error" } };
