@@ -76,4 +76,5 @@ bench: install ## Load the service, a Prisma Client peer and an asyncpg referenc
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules \
 		tests/contract/node_modules tests/contract/generated \
-		tests/prisma_oracle/node_modules tests/prisma_oracle/generated scripts/bench/prisma_peer/node_modules
+		tests/prisma_oracle/node_modules tests/prisma_oracle/generated \
+		scripts/bench/prisma_peer/node_modules scripts/bench/prisma_peer/generated
