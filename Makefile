@@ -70,9 +70,11 @@ openapi-check: install ## Fail with a diff when the committed openapi.json is st
 migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
 	$(RUN) python -m scripts.prisma_migrate
 
-bench: install ## Load the service and a bare asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
+bench: install ## Load the service, a Prisma Client peer and an asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules \
-		tests/contract/node_modules tests/contract/generated
+		tests/contract/node_modules tests/contract/generated \
+		tests/prisma_oracle/node_modules tests/prisma_oracle/generated \
+		scripts/bench/prisma_peer/node_modules scripts/bench/prisma_peer/generated

@@ -20,6 +20,9 @@ from scripts.throwaway_pg import ensure_runtime_dir, throwaway_database
 
 ensure_runtime_dir()  # before any test module imports the embedded server
 
+# Fixtures every test directory may use.
+pytest_plugins = ["tests.prisma_oracle.plugin"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_MIGRATIONS = ROOT / "prisma" / "migrations"
 EXAMPLE_SCHEMA = ROOT / "prisma" / "schema.prisma"

@@ -1,8 +1,10 @@
-"""The two apps under load: the service as production runs it, and the reference.
+"""The apps under load: the service as production runs it, the reference, the Prisma peer.
 
-Each runs as its own uvicorn process (one worker, loopback only) in a new session,
-so that stopping it reaches everything it started. Cold start is the time from
-spawning the process to the first healthy answer.
+Each runs as its own process tree (loopback only; uvicorn, or Node for the peer) in a
+new session, so that stopping it reaches everything it started; with several workers
+its CPU and memory are those of the whole tree. Cold start is the time from spawning
+the process to the first healthy answer. The port is given on the command line or,
+for Node, in PORT.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from scripts.bench import cpu
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/api/v1/utils/health-check"
@@ -30,20 +35,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def uvicorn_argv(app_path: str, port: int) -> list[str]:
-    """The production command line: one worker, no reload, loopback."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app_path,
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+Command = Callable[[int], list[str]]  # the argv that serves on a port
+
+
+def uvicorn_command(app_path: str, workers: int = 1) -> Command:
+    """The production command line: no reload, loopback, `workers` processes."""
+
+    def argv(port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app_path,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
+
+    return argv
 
 
 @dataclass
@@ -51,7 +63,7 @@ class AppProcess:
     """One app server process, started and stopped by the benchmark."""
 
     name: str
-    app_path: str
+    command: Command
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
@@ -72,8 +84,8 @@ class AppProcess:
         self._log = self.log_path.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            uvicorn_argv(self.app_path, self.port),
-            env=self.env,
+            self.command(self.port),
+            env=self.env | {"PORT": str(self.port)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -103,16 +115,15 @@ class AppProcess:
         finally:
             conn.close()
 
+    def cpu_s(self) -> float | None:
+        """CPU seconds of the app's processes (a supervisor's and its workers')."""
+        return cpu.tree_cpu_s(self.pid)
+
     def peak_rss_mb(self) -> float | None:
-        """High-water mark of the worker's resident memory (Linux), in MiB."""
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return None
+        """High-water marks of the resident memory of the app's processes (Linux), in MiB."""
+        peaks = [_peak_rss_kib(pid) for pid in cpu.tree_pids(self.pid)]
+        known = [peak for peak in peaks if peak is not None]
+        return sum(known) / 1024 if known else None
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -134,3 +145,14 @@ class AppProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _peak_rss_kib(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None

@@ -38,6 +38,30 @@ def parent_pid(pid: int) -> int | None:
     return int(fields[1]) if fields else None
 
 
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and its live descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent = parent_pid(int(entry.name))
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_cpu_s(pid: int) -> float | None:
+    """User + system seconds of `pid` and its live descendants (a server's workers)."""
+    own = process_cpu_s(pid)
+    if own is None:
+        return None
+    return own + sum(process_cpu_s(child) or 0.0 for child in tree_pids(pid)[1:])
+
+
 def postmaster_of(backend: int) -> int | None:
     """The local PostgreSQL server process that runs `backend`, if it is on this machine."""
     parent = parent_pid(backend)

@@ -67,17 +67,29 @@ def prepare_database(url: str, rows: int) -> Database:
     return asyncio.run(go())
 
 
-def db_sessions(url: str) -> int:
-    """Connections ever opened to this database (PostgreSQL's own counter)."""
+@dataclass(frozen=True)
+class Connections:
+    opened: int  # connections ever opened to this database (PostgreSQL's own counter)
+    held: dict[str, int]  # connections open now, by application_name
 
-    async def go() -> int:
+
+def db_connections(url: str) -> Connections:
+    """How many connections were opened so far, and who holds the open ones."""
+
+    async def go() -> Connections:
         conn = await asyncpg.connect(libpq_url(url))
         try:
             # The counter is flushed by each backend within about a second.
             await asyncio.sleep(1.1)
-            return await conn.fetchval(
+            opened = await conn.fetchval(
                 "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
             )
+            held = await conn.fetch(
+                "SELECT application_name, count(*) AS n FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "GROUP BY application_name"
+            )
+            return Connections(opened, {row["application_name"]: row["n"] for row in held})
         finally:
             await conn.close()
 

@@ -66,6 +66,7 @@ class WrkRun:
     app_cpu_s: float | None = None  # CPU the app's worker spent during the run
     db_cpu_s: float | None = None  # CPU PostgreSQL spent during the run
     db_sessions: int | None = None  # database connections opened during the run
+    db_held: int | None = None  # database connections the app holds after the run
 
     @classmethod
     def from_output(cls, stdout: str) -> WrkRun:
@@ -98,6 +99,7 @@ class Summary:
     app_cpu_ms_per_req: float | None
     db_cpu_ms_per_req: float | None
     db_sessions: int | None  # connections opened to the database, all runs together
+    db_held: int | None  # connections the app held after a run, at most
 
     @classmethod
     def of(cls, runs: list[WrkRun]) -> Summary:
@@ -118,6 +120,9 @@ class Summary:
             db_sessions=None
             if any(r.db_sessions is None for r in runs)
             else sum(r.db_sessions or 0 for r in runs),
+            db_held=None
+            if any(r.db_held is None for r in runs)
+            else max(r.db_held or 0 for r in runs),
         )
 
 

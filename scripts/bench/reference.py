@@ -75,6 +75,10 @@ RETURNING {COLUMNS}
 """  # noqa: S608
 
 
+# How the benchmark tells the reference's connections from the other apps'.
+REFERENCE_APPLICATION_NAME = "bench reference"
+
+
 def now_ms() -> datetime:
     """Now as Prisma stores it: naive UTC, truncated to milliseconds."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -228,7 +232,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             min_size=size,
             max_size=size,
             init=_init_connection,
-            server_settings={"jit": "off"},
+            server_settings={"jit": "off", "application_name": REFERENCE_APPLICATION_NAME},
         )
         try:
             yield

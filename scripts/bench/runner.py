@@ -1,12 +1,16 @@
-"""`make bench`: the service against a bare Starlette + asyncpg reference, same database.
+"""`make bench`: the service against what else could answer, same database.
 
 One process tree: a throwaway PostgreSQL with the example migrations and ROWS seeded
-pages, the service (production settings, one worker, JSON logs, auth on), the
-reference app, and wrk. Each endpoint is loaded on both apps in alternation (the
-order flips every round, so that drift on a shared machine hits both alike); the
-table reports the service/reference ratio taken in this one run.
+pages, the service (production settings, JSON logs, auth on), the Prisma peer (what a
+Next.js team would run instead: Prisma Client 7 with the same duties, see
+scripts/bench/peer.py), a bare Starlette + asyncpg reference, and wrk. Each endpoint
+is loaded on every app in alternation (the order flips every round, so that drift on
+a shared machine hits all alike); the table reports ratios taken in this one run.
+With `--workers 1,2` the service (WEB_CONCURRENCY=2) and the peer (two processes) are
+also measured with two processes on the endpoints marked `scaled`.
 
-Usage: python -m scripts.bench [--rows N] [--duration S] [--rounds N] [--json PATH]
+Usage: python -m scripts.bench [--rows N] [--duration S] [--rounds N] [--workers 1,2]
+       [--json PATH]
 """
 
 from __future__ import annotations
@@ -33,16 +37,19 @@ from typing import Any
 from app.core.config import Settings
 from app.core.security import create_token
 from scripts.bench import cpu, profile
-from scripts.bench.apps import HOST, AppProcess
+from scripts.bench.apps import HOST, AppProcess, Command, uvicorn_command
 from scripts.bench.database import (
     CREATED_SLUG_PREFIX,
-    db_sessions,
+    db_connections,
     forget_created_pages,
     prepare_database,
 )
 from scripts.bench.load import LoadGeneratorMissing, LoadSpec, WrkRun, ensure_wrk, run_wrk
-from scripts.bench.report import APPS, Row, render, report
+from scripts.bench.peer import peer_command, peer_env
+from scripts.bench.reference import REFERENCE_APPLICATION_NAME
+from scripts.bench.report import Row, render, report
 from scripts.bench.seed import Seeded
+from scripts.prisma_client import NodeUnavailable
 from scripts.throwaway_pg import throwaway_database
 
 PAGES = "/api/v1/pages/"
@@ -57,7 +64,8 @@ WARMUP_S = 2
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One benchmarked request. `cursor_depth`: list from the keyset cursor that many rows in."""
+    """One benchmarked request. `cursor_depth`: list from the keyset cursor that many rows in.
+    `scaled`: also measured with several processes per app."""
 
     name: str
     path: str
@@ -65,18 +73,26 @@ class Endpoint:
     cursor_depth: int | None = None
     writes: bool = False
     target_ratio: float = 0.5  # service req/s over the reference's, at least
+    cpu_target_ms: float | None = None  # the service worker's CPU per request, at most
+    scaled: bool = False
 
 
 def endpoints(rows: int) -> list[Endpoint]:
     """Reads first, the write last: creates grow the table the reads measure."""
     deep = min(rows // 2, 40_000)
     return [
-        Endpoint("get by id", PAGES, mode="ids"),
-        Endpoint("list 20 + count", LIST, target_ratio=0.7),
+        Endpoint("get by id", PAGES, mode="ids", cpu_target_ms=0.6, scaled=True),
+        Endpoint(
+            "list 20 + exact count",
+            f"{LIST}&count=exact",
+            target_ratio=0.8,
+            cpu_target_ms=1.2,
+            scaled=True,
+        ),
         Endpoint("list 20, estimated count", f"{LIST}&count=estimated", target_ratio=0.7),
         Endpoint(f"list 20, skip {deep:,}", f"{LIST}&skip={deep}", target_ratio=0.7),
         Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),
-        Endpoint("create", PAGES, mode="create", writes=True),
+        Endpoint("create", PAGES, mode="create", writes=True, cpu_target_ms=0.8, scaled=True),
     ]
 
 
@@ -135,7 +151,7 @@ def preflight(app: AppProcess, spec: LoadSpec, seeded: Seeded, token: str) -> st
     elif spec.mode == "create":
         page = {
             "title": "Preflight page",
-            "slug": f"{CREATED_SLUG_PREFIX}preflight-{app.name}-{secrets.token_hex(4)}",
+            "slug": f"{CREATED_SLUG_PREFIX}preflight-{slug(app.name)}-{secrets.token_hex(4)}",
             "authorId": seeded.author_ids[0],
         }
         status, body = request(app, "POST", path, token, page)
@@ -161,6 +177,7 @@ class Options:
     only: list[str]
     service_app: str
     service_env: dict[str, str]
+    workers: list[int]
 
 
 def service_env(database_url: str, secret_key: str, overrides: dict[str, str]) -> dict[str, str]:
@@ -178,13 +195,84 @@ def service_env(database_url: str, secret_key: str, overrides: dict[str, str]) -
     return env
 
 
-def reference_env(database_url: str, service_overrides: dict[str, str]) -> dict[str, str]:
-    # As many connections as the service's pool may open (DB_POOL_SIZE + DB_MAX_OVERFLOW).
-    pool = sum(
+def service_pool_size(service_overrides: dict[str, str]) -> int:
+    """Connections the service's pool may open per process (DB_POOL_SIZE + DB_MAX_OVERFLOW)."""
+    return sum(
         int(service_overrides.get(name, str(Settings.model_fields[name].default)))
         for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW")
     )
+
+
+def reference_env(database_url: str, service_overrides: dict[str, str]) -> dict[str, str]:
+    # As many connections as the service's pool may open.
+    pool = service_pool_size(service_overrides)
     return dict(os.environ) | {"DATABASE_URL": database_url, "REFERENCE_POOL_SIZE": str(pool)}
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
+
+
+def scaled_name(app: str, workers: int) -> str:
+    """ "service", 2 -> "service x2"; one process keeps the plain name."""
+    return app if workers == 1 else f"{app} x{workers}"
+
+
+@dataclass
+class Apps:
+    """The apps of one run, in the order they are loaded."""
+
+    processes: dict[str, AppProcess]
+    application_names: dict[str, str]  # what each app calls its database connections
+    workers: dict[str, int]
+    skipped: dict[str, str]  # apps that could not be started here, and why
+
+
+def build_apps(options: Options, database_url: str, secret_key: str, work: Path) -> Apps:
+    """The service and the peer with each process count asked for, and the reference."""
+    apps = Apps({}, {}, {}, {})
+    pool = service_pool_size(options.service_env)
+    try:
+        node_server: Command | None = peer_command()
+    except NodeUnavailable as exc:
+        node_server = None
+        apps.skipped["peer"] = str(exc)
+    for workers in options.workers:
+        name = scaled_name("service", workers)
+        apps.application_names[name] = f"bench {name}"
+        overrides = options.service_env | {
+            "WEB_CONCURRENCY": str(workers),
+            "PROJECT_NAME": apps.application_names[name],  # the service's application_name
+        }
+        apps.processes[name] = AppProcess(
+            name,
+            uvicorn_command(options.service_app, workers),
+            service_env(database_url, secret_key, overrides),
+            work / f"{slug(name)}.log",
+        )
+        apps.workers[name] = workers
+        if node_server is not None:
+            name = scaled_name("peer", workers)
+            apps.application_names[name] = f"bench {name}"
+            env = peer_env(
+                database_url,
+                secret_key,
+                workers=workers,
+                pool_size=pool,
+                application_name=apps.application_names[name],
+            )
+            apps.processes[name] = AppProcess(name, node_server, env, work / f"{slug(name)}.log")
+            apps.workers[name] = workers
+        if workers == 1:
+            apps.processes["reference"] = AppProcess(
+                "reference",
+                uvicorn_command("scripts.bench.reference:app"),
+                reference_env(database_url, options.service_env),
+                work / "reference.log",
+            )
+            apps.application_names["reference"] = REFERENCE_APPLICATION_NAME
+            apps.workers["reference"] = 1
+    return apps
 
 
 def machine() -> dict[str, Any]:
@@ -217,7 +305,6 @@ def bench(options: Options) -> dict[str, Any]:
     info = machine()
     secret_key = secrets.token_urlsafe(48)
     token = create_token(secret_key, "bench", expires_in=timedelta(hours=6))
-    rows_out: list[Row] = []
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         database_url = stack.enter_context(throwaway_database("bench"))
@@ -232,32 +319,20 @@ def bench(options: Options) -> dict[str, Any]:
         authors_file = work / "author_ids.txt"
         authors_file.write_text("\n".join(seeded.author_ids) + "\n")
 
-        apps = {
-            "service": AppProcess(
-                "service",
-                options.service_app,
-                service_env(database_url, secret_key, options.service_env),
-                work / "service.log",
-            ),
-            "reference": AppProcess(
-                "reference",
-                "scripts.bench.reference:app",
-                reference_env(database_url, options.service_env),
-                work / "reference.log",
-            ),
-        }
+        plan = build_apps(options, database_url, secret_key, work)
+        apps = plan.processes
+        for name, reason in plan.skipped.items():
+            print(f"  {name} skipped: {reason}", flush=True)
         for app in apps.values():
-            stack.callback(app.stop)
-            app.start()
-            print(f"  {app.name} up in {app.cold_start_s:.2f} s on {app.base_url}", flush=True)
+            stack.callback(app.stop)  # whatever happens, every app is stopped
 
         def spec_for(endpoint: Endpoint, app: AppProcess, path: str) -> LoadSpec:
             ids = {"ids": ids_file, "create": authors_file}.get(endpoint.mode)
             return LoadSpec(url=app.base_url + path, mode=endpoint.mode, ids_file=ids)
 
         def load(endpoint: Endpoint, app: AppProcess, path: str, duration: int, tag: str) -> WrkRun:
-            sessions_before = db_sessions(database_url)
-            app_before, db_before = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
+            connections_before = db_connections(database_url)
+            app_before, db_before = app.cpu_s(), cpu.server_cpu_s(postmaster)
             result = run_wrk(
                 wrk,
                 spec_for(endpoint, app, path),
@@ -267,29 +342,24 @@ def bench(options: Options) -> dict[str, Any]:
                 connections=options.connections,
                 threads=options.threads,
             )
-            app_after, db_after = cpu.process_cpu_s(app.pid), cpu.server_cpu_s(postmaster)
-            # Less the connection that reads the counter.
-            opened = db_sessions(database_url) - sessions_before - 1
+            app_after, db_after = app.cpu_s(), cpu.server_cpu_s(postmaster)
+            connections = db_connections(database_url)
             result = replace(
                 result,
                 app_cpu_s=_delta(app_before, app_after),
                 db_cpu_s=_delta(db_before, db_after),
-                db_sessions=opened,
+                # Less the connection that reads the counter.
+                db_sessions=connections.opened - connections_before.opened - 1,
+                db_held=connections.held.get(plan.application_names[app.name], 0),
             )
             if endpoint.writes:
                 forget_created_pages(database_url, database.seeded_until)
             return result
 
-        selected = [
-            e
-            for e in endpoints(options.rows)
-            if not options.only or any(o in e.name for o in options.only)
-        ]
-        service_paths: dict[Endpoint, str] = {}  # for the profile pass
-        for endpoint in selected:
-            row = Row(endpoint.name, endpoint.target_ratio)
-            rows_out.append(row)
-            paths, row.skipped = prepare_paths(endpoint, apps, token)
+        def measure(endpoint: Endpoint, running: dict[str, AppProcess], row: Row) -> None:
+            """Load `endpoint` on the running apps, in alternation, into `row`."""
+            paths, skipped = prepare_paths(endpoint, running, token)
+            row.skipped.update(skipped)
             for name in list(paths):
                 problem = preflight(
                     apps[name], spec_for(endpoint, apps[name], paths[name]), seeded, token
@@ -299,47 +369,81 @@ def bench(options: Options) -> dict[str, Any]:
                     del paths[name]
             if endpoint.writes:
                 forget_created_pages(database_url, database.seeded_until)
-            for name, reason in row.skipped.items():
-                print(f"{endpoint.name}: {name} skipped ({reason})", flush=True)
+            for name in running:
+                if name in row.skipped:
+                    print(f"{endpoint.name}: {name} skipped ({row.skipped[name]})", flush=True)
             if "service" in paths:
                 service_paths[endpoint] = paths["service"]
             if not paths:
-                continue
+                return
             print(f"{endpoint.name}:", end="", flush=True)
             for name in paths:
-                load(endpoint, apps[name], paths[name], WARMUP_S, f"warm-{name}")
+                load(endpoint, apps[name], paths[name], WARMUP_S, f"warm-{slug(name)}")
             for round_no in range(options.rounds):
-                order = APPS if round_no % 2 == 0 else APPS[::-1]
-                for name in (n for n in order if n in paths):
-                    tag = f"{name}-{round_no}"
+                order = list(paths) if round_no % 2 == 0 else list(paths)[::-1]
+                for name in order:
+                    tag = f"{slug(name)}-{round_no}"
                     result = load(endpoint, apps[name], paths[name], options.duration_s, tag)
                     row.runs[name].append(result)
                     print(
-                        f" {name[:3]} {result.requests / result.duration_s:,.0f}/s",
+                        f" {name} {result.requests / result.duration_s:,.0f}/s",
                         end="",
                         flush=True,
                     )
             print(flush=True)
 
-        resources = {
-            name: {"peak_rss_mb": app.peak_rss_mb(), "cold_start_s": app.cold_start_s}
-            for name, app in apps.items()
-        }
-        profiles: dict[str, Any] = {}
-        if options.profile_dir is not None:
-            profiles = profile_service(
-                apps["service"],
-                service_paths,
-                options,
-                lambda endpoint, path, seconds: load(
-                    endpoint, apps["service"], path, seconds, "profile"
-                ),
+        selected = [
+            e
+            for e in endpoints(options.rows)
+            if not options.only or any(o in e.name for o in options.only)
+        ]
+        rows = {
+            e.name: Row(
+                e.name,
+                e.target_ratio,
+                e.cpu_target_ms,
+                [name for name in apps if e.scaled or plan.workers[name] == 1],
             )
+            for e in selected
+        }
+        rows_out = list(rows.values())
+        service_paths: dict[Endpoint, str] = {}  # for the profile pass
+        resources: dict[str, dict[str, Any]] = {}
+        profiles: dict[str, Any] = {}
+        # One phase per process count: the apps of a phase alternate with each other, and
+        # the others are stopped (their pools would exceed the server's max_connections).
+        for workers in options.workers:
+            running = {name: app for name, app in apps.items() if plan.workers[name] == workers}
+            for app in running.values():
+                app.start()
+                print(f"  {app.name} up in {app.cold_start_s:.2f} s on {app.base_url}", flush=True)
+            for endpoint in selected:
+                if workers == 1 or endpoint.scaled:
+                    measure(endpoint, running, rows[endpoint.name])
+            for name, app in running.items():
+                resources[name] = {
+                    "peak_rss_mb": app.peak_rss_mb(),
+                    "cold_start_s": app.cold_start_s,
+                }
+            if workers == 1 and options.profile_dir is not None:
+                profiles = profile_service(
+                    apps["service"],
+                    service_paths,
+                    options,
+                    lambda endpoint, path, seconds: load(
+                        endpoint, apps["service"], path, seconds, "profile"
+                    ),
+                )
+            for app in running.values():
+                app.stop()
         log_lines = sum(1 for _ in (work / "service.log").open("rb"))
 
     settings = {
         "service_app": options.service_app,
         "service_env": options.service_env,
+        "workers": options.workers,
+        "apps": list(apps),
+        "apps_skipped": plan.skipped,
         "rows": options.rows,
         "duration_s": options.duration_s,
         "rounds": options.rounds,
@@ -389,7 +493,7 @@ def profile_service(
 def parse_args(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.bench",
-        description="The service against a bare Starlette + asyncpg reference.",
+        description="The service against a Prisma Client peer and a bare asyncpg reference.",
     )
     parser.add_argument("--rows", type=int, default=10_000, help="pages to seed (default 10000)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
@@ -417,6 +521,12 @@ def parse_args(argv: list[str]) -> Options:
         help="ASGI app to measure as the service (default app.main:app)",
     )
     parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="process counts to run the service and the peer with, comma-separated, "
+        "1 among them (default 1,2)",
+    )
+    parser.add_argument(
         "--service-env",
         action="append",
         default=[],
@@ -425,6 +535,12 @@ def parse_args(argv: list[str]) -> Options:
     )
     args = parser.parse_args(argv)
     overrides = dict(item.partition("=")[::2] for item in args.service_env)
+    try:
+        workers = sorted({int(count) for count in args.workers.split(",")})
+    except ValueError:
+        parser.error(f"--workers takes whole numbers separated by commas, not {args.workers!r}")
+    if workers[0] != 1:
+        parser.error("--workers must include 1 (the one-process apps are the baseline)")
     if args.rows < 100 or args.duration < 1 or args.rounds < 1 or args.connections < 1:
         parser.error("--rows >= 100, --duration >= 1, --rounds >= 1, --connections >= 1")
     return Options(
@@ -438,6 +554,7 @@ def parse_args(argv: list[str]) -> Options:
         only=args.only,
         service_app=args.service_app,
         service_env=overrides,
+        workers=workers,
     )
 
 

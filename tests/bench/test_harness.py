@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench.apps import AppProcess
+from scripts.bench.apps import AppProcess, uvicorn_command
+from scripts.bench.load import WrkRun
+from scripts.bench.report import Row, render, report
 from scripts.bench.runner import LIST, cursor_at, request
 from tests.bench.conftest import BenchDatabase
+
+REFERENCE = uvicorn_command("scripts.bench.reference:app")
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +23,7 @@ def served_reference(
     """The reference app behind uvicorn on loopback, as the benchmark runs it."""
     log = tmp_path_factory.mktemp("bench") / "reference.log"
     env = dict(os.environ) | {"DATABASE_URL": bench_database.url}
-    app = AppProcess("reference", "scripts.bench.reference:app", env, Path(log))
+    app = AppProcess("reference", REFERENCE, env, Path(log))
     app.start()
     try:
         yield app
@@ -42,10 +46,53 @@ def test_a_stopped_app_leaves_no_process_behind(
     bench_database: BenchDatabase, tmp_path: Path
 ) -> None:
     env = dict(os.environ) | {"DATABASE_URL": bench_database.url}
-    app = AppProcess("reference", "scripts.bench.reference:app", env, tmp_path / "reference.log")
+    app = AppProcess("reference", REFERENCE, env, tmp_path / "reference.log")
     app.start()
     assert app.cold_start_s is not None
     app.stop()
     assert app.process is not None and app.process.returncode is not None
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", app.port), timeout=1).close()
+
+
+def _run(requests: int, cpu_s: float) -> WrkRun:
+    return WrkRun(
+        requests=requests,
+        duration_s=10.0,
+        non_2xx=0,
+        socket_errors=0,
+        timeouts=0,
+        p50_ms=5.0,
+        p99_ms=20.0,
+        app_cpu_s=cpu_s,
+        db_cpu_s=1.0,
+        db_sessions=0,
+        db_held=20,
+    )
+
+
+def test_the_table_pairs_each_app_with_its_counterpart() -> None:
+    apps = ["service", "peer", "reference", "service x2", "peer x2"]
+    row = Row("get by id", target_ratio=0.5, cpu_target_ms=0.6, apps=apps)
+    for app, requests in zip(apps, (6000, 8000, 12000, 9000, 15000), strict=True):
+        row.runs[app].append(_run(requests, cpu_s=requests / 2000))
+    resources = {app: {"peak_rss_mb": 80.0, "cold_start_s": 1.0} for app in apps}
+    settings = {"rows": 100, "connections": 32, "rounds": 1, "duration_s": 10}
+    machine = {"cores": 2, "cpu": "test", "load_average_at_start": [0.0]}
+    result = report(settings, machine, [row], resources, log_lines=0, profiles={})
+
+    assert result["endpoints"][0]["ratios"] == {
+        "service/peer": 0.75,
+        "service/reference": 0.5,
+        "peer/reference": 8000 / 12000,
+        "service x2/peer x2": 0.6,
+        "service x2/service": 1.5,
+        "peer x2/peer": 15000 / 8000,
+    }
+    met = {check["target"]: check["met"] for check in result["targets"]}
+    assert met["get by id: req/s >= 1.0 x peer"] is False
+    assert met["get by id: req/s >= 0.5 x reference"] is True
+    assert met["get by id: CPU ms/req <= 0.6"] is True  # 0.5 ms per request
+    table = render(result)
+    service_x2 = next(line for line in table.splitlines() if "service x2" in line)
+    assert "0.60" in service_x2 and "1.50" in service_x2
