@@ -1,0 +1,89 @@
+"""What this process has seen of a database schema that moved on without it.
+
+The database belongs to another repository's Prisma migrations, so it changes while the
+service runs. Requests that meet such a change note it here, and the readiness check
+reports it: an enum value the models do not know yet (a warning: answered as stored), or
+a statement the database refused because the schema no longer fits (a problem: those
+requests get a 503). Each distinct thing is logged once per episode, not once per
+request: a busy service would otherwise log the same line thousands of times. An
+episode ends when a readiness check finds that the schema fits again.
+"""
+
+from __future__ import annotations
+
+from loguru import logger
+
+NOTED_KEPT = 1000
+"""At most this many distinct things of each kind are remembered (and logged); beyond
+that the schema is far off and already reported, and memory must stay bounded."""
+
+
+class _Once:
+    """Keys already logged in this episode, bounded by NOTED_KEPT."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, None] = {}  # an ordered set
+
+    def first_time(self, key: str) -> bool:
+        if key in self.seen or len(self.seen) >= NOTED_KEPT:
+            return False
+        self.seen[key] = None
+        return True
+
+
+_problems_logged = _Once()
+_warnings_logged = _Once()
+_unknown_enum_values: dict[tuple[str, str], None] = {}  # an ordered set
+_mismatches_since_check: dict[str, None] = {}
+
+
+def note_unknown_enum_value(enum_name: str, value: str) -> None:
+    """A value of the database enum `enum_name` that the generated enum does not know
+    was read, and is answered as stored: a warning, logged once per value."""
+    if _warnings_logged.first_time(f"enum {enum_name} {value}"):
+        _unknown_enum_values[(enum_name, value)] = None
+        logger.warning(
+            'enum "{}" has a value the models do not know: {!r}; answered as stored '
+            "until the models are regenerated (make orm) and deployed",
+            enum_name,
+            value,
+        )
+
+
+def unknown_enum_values() -> list[tuple[str, str]]:
+    """(enum, value) of every unknown enum value read in this episode, in order seen."""
+    return list(_unknown_enum_values)
+
+
+def note_mismatch(problem: str) -> None:
+    """A statement failed because the database schema no longer fits the models: an
+    ERROR line the first time in an episode, and a problem for the next readiness check."""
+    if len(_mismatches_since_check) < NOTED_KEPT:
+        _mismatches_since_check[problem] = None
+    if _problems_logged.first_time(f"mismatch {problem}"):
+        logger.error("the database schema no longer fits this deployment: {}", problem)
+
+
+def take_mismatches() -> list[str]:
+    """The mismatches requests met since the last call (the readiness check's)."""
+    taken = list(_mismatches_since_check)
+    _mismatches_since_check.clear()
+    return taken
+
+
+def note_check(problems: list[str], warnings: list[str]) -> None:
+    """What a schema-fit check found: each new problem logged once as an ERROR, each new
+    warning once as a WARNING. With no problems (or no warnings) that episode is over,
+    so that what recurs later is logged again."""
+    for problem in problems:
+        if _problems_logged.first_time(f"problem {problem}"):
+            logger.error("the database schema does not fit the models: {}", problem)
+    for warning in warnings:
+        if _warnings_logged.first_time(f"warning {warning}"):
+            logger.warning("the database schema moved on, compatibly: {}", warning)
+    if not problems and _problems_logged.seen:
+        logger.info("the database schema fits this deployment again")
+        _problems_logged.seen.clear()
+    if not warnings:
+        _warnings_logged.seen.clear()
+        _unknown_enum_values.clear()
