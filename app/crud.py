@@ -249,20 +249,39 @@ async def _run(
     SQLAlchemy's execution and result layers cost more CPU than the query; it still
     builds and compiles the statement (once) and owns the pool, and its conversions of
     the values apply. Values come back as asyncpg gives them: JSON decoded, enums as
-    their labels (the generated enums are StrEnums, so they compare equal). Raises
+    their labels (the generated enums are StrEnums, so they compare equal). A statement
+    refused because a cache on the connection went stale is retried once. Raises
     asyncpg's errors, which `_connected` translates.
     """
     compiled = _compiled(statement, connection.dialect)
     raw = await connection.get_raw_connection()
     driver = typing.cast("asyncpg.Connection", raw.driver_connection)
     arguments = compiled.arguments(params)
-    try:
+
+    async def fetch() -> list[asyncpg.Record]:
         if database.pgbouncer:
             # Prepared statements must not cross transactions there.
             async with driver.transaction():
-                records = await driver.fetch(compiled.sql, *arguments)
-        else:
-            records = await driver.fetch(compiled.sql, *arguments)
+                return await driver.fetch(compiled.sql, *arguments)
+        return await driver.fetch(compiled.sql, *arguments)
+
+    try:
+        try:
+            records = await fetch()
+        except (asyncpg.InvalidCachedStatementError, asyncpg.OutdatedSchemaCacheError) as exc:
+            # A migration changed what a statement or type cached on this connection
+            # assumed (a column's type, an enum, a recreated table); asyncpg retries
+            # only outside a transaction. Once more on a fresh plan and fresh type data,
+            # unless it is a write that ran and only its rows could not be read (outside
+            # a transaction, which would have rolled it back): it must not run twice.
+            if (
+                isinstance(exc, asyncpg.OutdatedSchemaCacheError)
+                and statement.is_dml
+                and not database.pgbouncer
+            ):
+                raise
+            await driver.reload_schema_state()
+            records = await fetch()
     except BaseException as exc:
         if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():
             # Lost, timed out or interrupted mid-statement: never hand it out again.

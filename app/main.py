@@ -26,6 +26,7 @@ from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, u
 from app.core.http_errors import http_error, validation_error
 from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
+from app.core.schema_drift import note_check
 from app.core.schema_fit import check_schema_fit
 
 
@@ -71,8 +72,7 @@ async def _log_schema_fit(database: Database) -> None:
     except (DBAPIError, OSError) as exc:
         logger.warning("database unreachable at startup ({}): not ready", type(exc).__name__)
         return
-    for problem in fit.problems:
-        logger.error("schema does not fit the models: {}", problem)
+    note_check(fit.problems, fit.warnings, fit.unknown_enum_values)
     if fit.newer_migrations:
         logger.info("database has migrations newer than the models: {}", fit.newer_migrations)
     if fit.ok:

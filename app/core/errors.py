@@ -17,6 +17,8 @@ from sqlalchemy import Table, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from app.core import schema_drift
+
 RETRY_AFTER_SECONDS = 5
 
 Operation = Literal["read", "write", "delete"]
@@ -124,6 +126,42 @@ class DatabaseUnavailable(ServiceError):
         return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+class SchemaMismatch(DatabaseUnavailable):
+    """The database refused a statement because its schema moved on (a column, table or
+    type gone or changed by a migration): not the client's fault, and gone again when
+    the migration is rolled back or a deployment that fits is rolled out."""
+
+    def __init__(self) -> None:
+        super().__init__("The database schema no longer fits this deployment; retry shortly")
+
+
+# What PostgreSQL answers when a statement names what a migration dropped, renamed or
+# retyped: undefined column, table, object (a type) or function (an operator for the old
+# type), a datatype mismatch, a type that cannot be coerced, and a cached plan whose
+# result type changed (feature not supported) even after a fresh plan.
+_SCHEMA_MISMATCH_STATES = ("42703", "42P01", "42704", "42883", "42804", "42846", "0A000")
+
+
+def _is_schema_mismatch(exc: BaseException) -> bool:
+    state = sqlstate(exc)
+    if state in _SCHEMA_MISMATCH_STATES:
+        return True
+    if state == "22P02":  # a value the models write that the database enum no longer has
+        return (_driver_attr(exc, "message") or "").startswith("invalid input value for enum")
+    # asyncpg's type cache no longer matches the rows, even after reloading it.
+    return isinstance(_driver_error(exc), asyncpg.OutdatedSchemaCacheError)
+
+
+def _mismatch(exc: BaseException, model_name: str) -> SchemaMismatch:
+    """The error for the client, noting the database's words once for the operators (the
+    message names the column or type, never a value)."""
+    message = _driver_attr(exc, "message") or type(_driver_error(exc)).__name__
+    if sqlstate(exc) == "22P02":
+        message = message.partition(":")[0]  # the enum, without the value
+    schema_drift.note_mismatch(f"{model_name}: {message}")
+    return SchemaMismatch()
+
+
 # SQLSTATE classes that mean "not now" rather than "not this": connection exceptions,
 # insufficient resources, operator intervention (incl. statement timeout 57014).
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
@@ -204,6 +242,8 @@ def from_db_error(
     exc: BaseException, model: type[SQLModel], operation: Operation = "write"
 ) -> ServiceError | None:
     """The client-facing error for a database error, or None when it is a server fault."""
+    if _is_schema_mismatch(exc):
+        return _mismatch(exc, model.__name__)
     if is_unavailable(exc):
         return DatabaseUnavailable(unavailable_detail(exc))
     state = sqlstate(exc) or ""

@@ -1,15 +1,18 @@
 """What this process has seen of a database schema that moved on without it.
 
 The database belongs to another repository's Prisma migrations, so it changes while the
-service runs. Requests that meet such a change note it here, and the readiness check
-reports it: an enum value the models do not know yet (a warning: answered as stored), or
-a statement the database refused because the schema no longer fits (a problem: those
-requests get a 503). Each distinct thing is logged once per episode, not once per
-request: a busy service would otherwise log the same line thousands of times. An
-episode ends when a readiness check finds that the schema fits again.
+service runs. Requests that meet such a change note it here: an enum value the models
+do not know yet (a warning: answered as stored), or a statement the database refused
+because the schema no longer fits (a problem: those requests get a 503, and the next
+readiness check reports it). The readiness check notes what it finds too. Each
+distinct thing is logged once per episode, not once per request: a busy service would
+otherwise log the same line thousands of times. An episode ends when a readiness check
+finds that the schema fits again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from loguru import logger
 
@@ -33,7 +36,6 @@ class _Once:
 
 _problems_logged = _Once()
 _warnings_logged = _Once()
-_unknown_enum_values: dict[tuple[str, str], None] = {}  # an ordered set
 _mismatches_since_check: dict[str, None] = {}
 
 
@@ -41,18 +43,12 @@ def note_unknown_enum_value(enum_name: str, value: str) -> None:
     """A value of the database enum `enum_name` that the generated enum does not know
     was read, and is answered as stored: a warning, logged once per value."""
     if _warnings_logged.first_time(f"enum {enum_name} {value}"):
-        _unknown_enum_values[(enum_name, value)] = None
         logger.warning(
             'enum "{}" has a value the models do not know: {!r}; answered as stored '
             "until the models are regenerated (make orm) and deployed",
             enum_name,
             value,
         )
-
-
-def unknown_enum_values() -> list[tuple[str, str]]:
-    """(enum, value) of every unknown enum value read in this episode, in order seen."""
-    return list(_unknown_enum_values)
 
 
 def note_mismatch(problem: str) -> None:
@@ -71,13 +67,20 @@ def take_mismatches() -> list[str]:
     return taken
 
 
-def note_check(problems: list[str], warnings: list[str]) -> None:
+def note_check(
+    problems: Sequence[str],
+    warnings: Sequence[str],
+    unknown_enum_values: Sequence[tuple[str, str]] = (),
+) -> None:
     """What a schema-fit check found: each new problem logged once as an ERROR, each new
-    warning once as a WARNING. With no problems (or no warnings) that episode is over,
-    so that what recurs later is logged again."""
+    warning once as a WARNING (its enum values, among them, are not logged again when
+    read). With no problems (or no warnings) that episode is over, so that what recurs
+    later is logged again."""
     for problem in problems:
         if _problems_logged.first_time(f"problem {problem}"):
             logger.error("the database schema does not fit the models: {}", problem)
+    for enum_name, value in unknown_enum_values:
+        _warnings_logged.first_time(f"enum {enum_name} {value}")
     for warning in warnings:
         if _warnings_logged.first_time(f"warning {warning}"):
             logger.warning("the database schema moved on, compatibly: {}", warning)
@@ -86,4 +89,3 @@ def note_check(problems: list[str], warnings: list[str]) -> None:
         _problems_logged.seen.clear()
     if not warnings:
         _warnings_logged.seen.clear()
-        _unknown_enum_values.clear()
