@@ -66,11 +66,13 @@ from app.core import cursors
 from app.core.db import Database
 from app.core.errors import (
     DATABASE_ERRORS,
+    STALE_CACHE_ERRORS,
     InvalidQuery,
     NotFound,
     Operation,
     PreconditionFailed,
     from_db_error,
+    is_stale_cache,
 )
 from app.prisma_defaults import now
 
@@ -268,13 +270,14 @@ async def _run(
     try:
         try:
             records = await fetch()
-        except (asyncpg.InvalidCachedStatementError, asyncpg.OutdatedSchemaCacheError) as exc:
+        except STALE_CACHE_ERRORS as exc:
             # A migration changed what a statement or type cached on this connection
-            # assumed (a column's type, an enum, a recreated table); asyncpg retries
-            # only outside a transaction. Once more on a fresh plan and fresh type data,
-            # unless it is a write that ran and only its rows could not be read (outside
-            # a transaction, which would have rolled it back): it must not run twice.
-            if (
+            # assumed (a column's type, an enum recreated, a table recreated); asyncpg
+            # retries only some of these, and only outside a transaction. Once more on a
+            # fresh plan and fresh type data, unless it is a write that ran and only its
+            # rows could not be read (outside a transaction, which would have rolled it
+            # back): it must not run twice.
+            if not is_stale_cache(exc) or (
                 isinstance(exc, asyncpg.OutdatedSchemaCacheError)
                 and statement.is_dml
                 and not database.pgbouncer

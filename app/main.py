@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +28,7 @@ from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
 from app.core.schema_drift import note_check
 from app.core.schema_fit import check_schema_fit
+from app.core.unfit_answers import unfit_answer
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -110,6 +111,7 @@ def _add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(ResponseValidationError, unfit_answer)
     for error_type in (DBAPIError, PoolTimeout, OSError):
         app.add_exception_handler(error_type, database_error)
 

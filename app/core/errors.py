@@ -142,14 +142,38 @@ class SchemaMismatch(DatabaseUnavailable):
 _SCHEMA_MISMATCH_STATES = ("42703", "42P01", "42704", "42883", "42804", "42846", "0A000")
 
 
+STALE_CACHE_ERRORS = (
+    asyncpg.InvalidCachedStatementError,
+    asyncpg.OutdatedSchemaCacheError,
+    asyncpg.InternalServerError,
+)
+"""What a statement prepared, or type data read, before a migration may raise; see
+`is_stale_cache`."""
+
+
+def is_stale_cache(exc: BaseException) -> bool:
+    """Whether a statement failed only because what its connection cached went stale:
+    a plan whose result type changed, type data that no longer matches the rows, or a
+    prepared statement whose parameter's type was dropped (an enum recreated: "cache
+    lookup failed for type", SQLSTATE XX000)."""
+    if isinstance(exc, asyncpg.InvalidCachedStatementError | asyncpg.OutdatedSchemaCacheError):
+        return True
+    return isinstance(exc, asyncpg.InternalServerError) and str(exc).startswith(
+        "cache lookup failed for type"
+    )
+
+
 def _is_schema_mismatch(exc: BaseException) -> bool:
     state = sqlstate(exc)
     if state in _SCHEMA_MISMATCH_STATES:
         return True
-    if state == "22P02":  # a value the models write that the database enum no longer has
-        return (_driver_attr(exc, "message") or "").startswith("invalid input value for enum")
-    # asyncpg's type cache no longer matches the rows, even after reloading it.
-    return isinstance(_driver_error(exc), asyncpg.OutdatedSchemaCacheError)
+    driver_error = _driver_error(exc)
+    if driver_error is not None and is_stale_cache(driver_error):  # even on a fresh plan
+        return True
+    # A value the models write that the database enum no longer has.
+    return state == "22P02" and (_driver_attr(exc, "message") or "").startswith(
+        "invalid input value for enum"
+    )
 
 
 def _mismatch(exc: BaseException, model_name: str) -> SchemaMismatch:

@@ -3,8 +3,9 @@
 The database belongs to another repository's Prisma migrations, so it changes while the
 service runs. Requests that meet such a change note it here: an enum value the models
 do not know yet (a warning: answered as stored), or a statement the database refused
-because the schema no longer fits (a problem: those requests get a 503, and the next
-readiness check reports it). The readiness check notes what it finds too. Each
+because the schema no longer fits (a problem: those requests get a 503). The readiness
+check notes what it finds too, and readiness itself comes from that check alone: a
+failed statement noted a moment ago may already be fixed. Each
 distinct thing is logged once per episode, not once per request: a busy service would
 otherwise log the same line thousands of times. An episode ends when a readiness check
 finds that the schema fits again.
@@ -36,7 +37,6 @@ class _Once:
 
 _problems_logged = _Once()
 _warnings_logged = _Once()
-_mismatches_since_check: dict[str, None] = {}
 
 
 def note_unknown_enum_value(enum_name: str, value: str) -> None:
@@ -53,18 +53,9 @@ def note_unknown_enum_value(enum_name: str, value: str) -> None:
 
 def note_mismatch(problem: str) -> None:
     """A statement failed because the database schema no longer fits the models: an
-    ERROR line the first time in an episode, and a problem for the next readiness check."""
-    if len(_mismatches_since_check) < NOTED_KEPT:
-        _mismatches_since_check[problem] = None
-    if _problems_logged.first_time(f"mismatch {problem}"):
+    ERROR line the first time in an episode."""
+    if _problems_logged.first_time(problem):
         logger.error("the database schema no longer fits this deployment: {}", problem)
-
-
-def take_mismatches() -> list[str]:
-    """The mismatches requests met since the last call (the readiness check's)."""
-    taken = list(_mismatches_since_check)
-    _mismatches_since_check.clear()
-    return taken
 
 
 def note_check(
@@ -77,7 +68,7 @@ def note_check(
     read). With no problems (or no warnings) that episode is over, so that what recurs
     later is logged again."""
     for problem in problems:
-        if _problems_logged.first_time(f"problem {problem}"):
+        if _problems_logged.first_time(problem):
             logger.error("the database schema does not fit the models: {}", problem)
     for enum_name, value in unknown_enum_values:
         _warnings_logged.first_time(f"enum {enum_name} {value}")

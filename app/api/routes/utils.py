@@ -52,12 +52,8 @@ async def readiness(database: Database | None, settings: Settings) -> Readiness:
     except Exception as exc:  # any failure to answer means "not ready", never a 500
         logger.warning("readiness: database unreachable: {}", type(exc).__name__)
         return Readiness(status=False, problems=[f"database: unreachable ({type(exc).__name__})"])
-    # Statements refused since the last check, when the check itself saw nothing wrong
-    # (it compares tables, columns and types, not everything a statement relies on).
-    refused = schema_drift.take_mismatches()
-    problems = fit.problems or [f"a statement failed: {problem}" for problem in refused]
-    schema_drift.note_check(problems, fit.warnings, fit.unknown_enum_values)
-    problems = [f"schema: {problem}" for problem in problems]
+    schema_drift.note_check(fit.problems, fit.warnings, fit.unknown_enum_values)
+    problems = [f"schema: {problem}" for problem in fit.problems]
     warnings = [f"schema: {warning}" for warning in fit.warnings]
     return Readiness(status=not problems, problems=problems, warnings=warnings)
 
