@@ -22,7 +22,13 @@ from app.api.main import API_V1_PREFIX, include_api
 from app.core.body_limit import DeclaredBodyLimit
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
-from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
+from app.core.errors import (
+    DatabaseUnavailable,
+    ServiceError,
+    is_unavailable,
+    schema_mismatch,
+    unavailable_detail,
+)
 from app.core.http_errors import http_error, validation_error
 from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
@@ -100,12 +106,15 @@ def _add_exception_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ServiceError)
         return _error_response(exc)
 
-    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
         # Reached only by errors the CRUD layer did not translate.
         if isinstance(exc, PoolTimeout):
             return _error_response(DatabaseUnavailable("The database is busy; retry shortly"))
         if is_unavailable(exc):
             return _error_response(DatabaseUnavailable(unavailable_detail(exc)))
+        route = getattr(request.scope.get("route"), "path", request.method)  # never an id
+        if mismatch := schema_mismatch(exc, route):
+            return _error_response(mismatch)
         raise exc  # a server fault: the last-resort handler answers 500 and logs it
 
     app.add_exception_handler(HTTPException, http_error)

@@ -176,13 +176,16 @@ def _is_schema_mismatch(exc: BaseException) -> bool:
     )
 
 
-def _mismatch(exc: BaseException, model_name: str) -> SchemaMismatch:
-    """The error for the client, noting the database's words once for the operators (the
-    message names the column or type, never a value)."""
+def schema_mismatch(exc: BaseException, where: str) -> SchemaMismatch | None:
+    """The client's error when the database refused a statement because its schema moved
+    on, noting the database's words once for the operators (they name the column or
+    type, never a value); None for any other error. `where`: the model or statement."""
+    if not _is_schema_mismatch(exc):
+        return None
     message = _driver_attr(exc, "message") or type(_driver_error(exc)).__name__
     if sqlstate(exc) == "22P02":
         message = message.partition(":")[0]  # the enum, without the value
-    schema_drift.note_mismatch(f"{model_name}: {message}")
+    schema_drift.note_mismatch(f"{where}: {message}")
     return SchemaMismatch()
 
 
@@ -266,8 +269,8 @@ def from_db_error(
     exc: BaseException, model: type[SQLModel], operation: Operation = "write"
 ) -> ServiceError | None:
     """The client-facing error for a database error, or None when it is a server fault."""
-    if _is_schema_mismatch(exc):
-        return _mismatch(exc, model.__name__)
+    if mismatch := schema_mismatch(exc, model.__name__):
+        return mismatch
     if is_unavailable(exc):
         return DatabaseUnavailable(unavailable_detail(exc))
     state = sqlstate(exc) or ""

@@ -11,8 +11,10 @@ Otherwise it is this service's bug, and stays a 500.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import weakref
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.exceptions import ResponseValidationError
@@ -28,16 +30,45 @@ RECHECK_SECONDS = 1.0
 once, and reflecting the database for each would add load to an outage. Short, so that
 a schema that fits again is seen as soon as it does."""
 
-_recent: weakref.WeakKeyDictionary[AsyncEngine, tuple[float, asyncio.Task[SchemaFit]]] = (
-    weakref.WeakKeyDictionary()
-)
+FITTING_RECHECK_SECONDS = 0.1
+
+SETTLING_SECONDS = 5.0
+"""How long after a check last found the schema unfit an answer that does not fit still
+counts as the schema's doing: a statement that ran just before a rollback committed
+returns the old shape, and the check after it sees the new one."""
 
 
-async def _recent_fit(engine: AsyncEngine) -> SchemaFit:
-    found = _recent.get(engine)
-    if found is None or time.monotonic() - found[0] > RECHECK_SECONDS:
-        found = _recent[engine] = (time.monotonic(), asyncio.create_task(check_schema_fit(engine)))
-    return await asyncio.shield(found[1])
+@dataclass
+class _Checks:
+    checked_at: float = -math.inf
+    fit: asyncio.Task[SchemaFit] | None = None
+    unfit_at: float = -math.inf
+
+
+_checks: weakref.WeakKeyDictionary[AsyncEngine, _Checks] = weakref.WeakKeyDictionary()
+
+
+def _fresh_for(check: asyncio.Task[SchemaFit]) -> float:
+    """A check that found problems answers for RECHECK_SECONDS; one that found the schema
+    fitting hardly at all, since a migration may have committed right after it."""
+    if not check.done() or (check.exception() is None and not check.result().ok):
+        return RECHECK_SECONDS
+    return FITTING_RECHECK_SECONDS
+
+
+async def _schema_moved(engine: AsyncEngine) -> list[str] | None:
+    """The problems of a recent check, or None when the schema fits and has for a while."""
+    checks = _checks.setdefault(engine, _Checks())
+    if checks.fit is None or time.monotonic() - checks.checked_at > _fresh_for(checks.fit):
+        checks.checked_at = time.monotonic()
+        checks.fit = asyncio.create_task(check_schema_fit(engine))
+    fit = await asyncio.shield(checks.fit)
+    if not fit.ok:
+        checks.unfit_at = time.monotonic()
+        return fit.problems
+    if time.monotonic() - checks.unfit_at < SETTLING_SECONDS:
+        return []
+    return None
 
 
 async def unfit_answer(request: Request, exc: Exception) -> JSONResponse:
@@ -46,12 +77,12 @@ async def unfit_answer(request: Request, exc: Exception) -> JSONResponse:
     if database is None:
         raise exc
     try:
-        fit = await _recent_fit(database.engine)
+        problems = await _schema_moved(database.engine)
     except Exception:  # the check itself failed: no evidence of a schema change
         raise exc from None
-    if fit.ok:
+    if problems is None:
         raise exc
-    for problem in fit.problems:
+    for problem in problems:
         schema_drift.note_mismatch(problem)
     error = SchemaMismatch()
     return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers())
