@@ -34,7 +34,8 @@ from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
 from app.core.schema_drift import note_check
 from app.core.schema_fit import check_schema_fit
-from app.core.unfit_answers import unfit_answer
+from app.core.unfit_answers import unfit_answers
+from app.expected_schema import EXPECTED_SCHEMA
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,7 +76,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _log_schema_fit(database: Database) -> None:
     """Report at startup whether the models fit the database; never stop the service."""
     try:
-        fit = await check_schema_fit(database.engine)
+        fit = await check_schema_fit(database.engine, EXPECTED_SCHEMA)
     except (DBAPIError, OSError) as exc:
         logger.warning("database unreachable at startup ({}): not ready", type(exc).__name__)
         return
@@ -120,7 +121,7 @@ def _add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ServiceError, service_error)
-    app.add_exception_handler(ResponseValidationError, unfit_answer)
+    app.add_exception_handler(ResponseValidationError, unfit_answers(EXPECTED_SCHEMA))
     for error_type in (DBAPIError, PoolTimeout, OSError):
         app.add_exception_handler(error_type, database_error)
 

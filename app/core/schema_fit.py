@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -31,9 +32,6 @@ from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine
-from sqlmodel import SQLModel
-
-from app import models, view_tables
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -54,17 +52,23 @@ class SchemaFit(BaseModel):
     newer_migrations: list[str]
 
 
+@dataclass(frozen=True)
+class ExpectedSchema:
+    """What the models expect: their tables and views, and the Prisma migration they were
+    generated from (`app.expected_schema` has the generated models')."""
+
+    metadatas: tuple[MetaData, ...]
+    migration: str | None
+
+
 async def check_schema_fit(
-    bind: AsyncConnection | AsyncEngine,
-    *,
-    metadatas: Sequence[MetaData] = (SQLModel.metadata, view_tables.metadata),
-    models_migration: str | None = models.PRISMA_MIGRATION,
+    bind: AsyncConnection | AsyncEngine, expected: ExpectedSchema
 ) -> SchemaFit:
-    """Compare `metadatas` (the generated models by default) with the database at `bind`."""
+    """Compare what `expected` describes with the database at `bind`."""
     if isinstance(bind, AsyncEngine):
         async with bind.connect() as conn:
-            return await conn.run_sync(_check, metadatas, models_migration)
-    return await bind.run_sync(_check, metadatas, models_migration)
+            return await conn.run_sync(_check, expected.metadatas, expected.migration)
+    return await bind.run_sync(_check, expected.metadatas, expected.migration)
 
 
 class _Findings:

@@ -14,6 +14,7 @@ import asyncio
 import math
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import schema_drift
 from app.core.errors import SchemaMismatch
-from app.core.schema_fit import SchemaFit, check_schema_fit
+from app.core.schema_fit import ExpectedSchema, SchemaFit, check_schema_fit
 
 RECHECK_SECONDS = 1.0
 """How long one schema-fit check answers for every failing answer: many requests fail at
@@ -56,12 +57,12 @@ def _fresh_for(check: asyncio.Task[SchemaFit]) -> float:
     return FITTING_RECHECK_SECONDS
 
 
-async def _schema_moved(engine: AsyncEngine) -> list[str] | None:
+async def _schema_moved(engine: AsyncEngine, expected: ExpectedSchema) -> list[str] | None:
     """The problems of a recent check, or None when the schema fits and has for a while."""
     checks = _checks.setdefault(engine, _Checks())
     if checks.fit is None or time.monotonic() - checks.checked_at > _fresh_for(checks.fit):
         checks.checked_at = time.monotonic()
-        checks.fit = asyncio.create_task(check_schema_fit(engine))
+        checks.fit = asyncio.create_task(check_schema_fit(engine, expected))
     fit = await asyncio.shield(checks.fit)
     if not fit.ok:
         checks.unfit_at = time.monotonic()
@@ -71,18 +72,25 @@ async def _schema_moved(engine: AsyncEngine) -> list[str] | None:
     return None
 
 
-async def unfit_answer(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ResponseValidationError)
-    database = request.app.state.database
-    if database is None:
-        raise exc
-    try:
-        problems = await _schema_moved(database.engine)
-    except Exception:  # the check itself failed: no evidence of a schema change
-        raise exc from None
-    if problems is None:
-        raise exc
-    for problem in problems:
-        schema_drift.note_mismatch(problem)
-    error = SchemaMismatch()
-    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers())
+def unfit_answers(
+    expected: ExpectedSchema,
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """The exception handler for ResponseValidationError, checking against `expected`."""
+
+    async def unfit_answer(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ResponseValidationError)
+        database = request.app.state.database
+        if database is None:
+            raise exc
+        try:
+            problems = await _schema_moved(database.engine, expected)
+        except Exception:  # the check itself failed: no evidence of a schema change
+            raise exc from None
+        if problems is None:
+            raise exc
+        for problem in problems:
+            schema_drift.note_mismatch(problem)
+        error = SchemaMismatch()
+        return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers())
+
+    return unfit_answer

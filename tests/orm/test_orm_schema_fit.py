@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app import models
 from app.core.dburl import asyncpg_url
 from app.core.schema_fit import check_schema_fit
+from app.expected_schema import EXPECTED_SCHEMA
 from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS
 
@@ -31,7 +32,7 @@ async def alter(engine: AsyncEngine, *statements: str) -> None:
 
 async def test_the_models_fit_the_migrated_database(orm_engine: AsyncEngine) -> None:
     async with orm_engine.connect() as conn:
-        fit = await check_schema_fit(conn)
+        fit = await check_schema_fit(conn, EXPECTED_SCHEMA)
 
     assert fit.ok, fit.problems
     assert fit.models_migration == models.PRISMA_MIGRATION == fit.database_migration
@@ -46,7 +47,7 @@ async def test_a_dropped_column_and_a_changed_type_are_reported(migrated: AsyncE
         'ALTER TABLE "Page" ALTER COLUMN "viewCount" TYPE INTEGER',
     )
 
-    fit = await check_schema_fit(migrated)
+    fit = await check_schema_fit(migrated, EXPECTED_SCHEMA)
 
     assert not fit.ok
     assert fit.problems == [
@@ -65,7 +66,7 @@ async def test_a_new_required_column_is_a_problem_and_a_new_enum_value_a_warning
         """ALTER TYPE "PageStatus" ADD VALUE 'REVIEW'""",
     )
 
-    fit = await check_schema_fit(migrated)
+    fit = await check_schema_fit(migrated, EXPECTED_SCHEMA)
 
     assert fit.problems == [
         'column "Tag"."color" is required (NOT NULL, no default) but unknown to the models: '
@@ -102,7 +103,7 @@ async def test_additive_changes_are_warnings_naming_the_migration_that_brought_t
     await deploy(empty_database, folder)
     await alter(migrated, 'ALTER TABLE "User" ADD COLUMN "nickname" TEXT')  # by hand
 
-    fit = await check_schema_fit(migrated)
+    fit = await check_schema_fit(migrated, EXPECTED_SCHEMA)
 
     assert fit.ok, fit.problems
     brought = " (migration 20990101000000_additive)"
@@ -132,7 +133,7 @@ async def test_a_narrower_integer_or_text_turned_number_is_a_problem(
         'ALTER TABLE "Page" ALTER COLUMN "keywords" TYPE TEXT USING \'\'',
     )
 
-    fit = await check_schema_fit(migrated)
+    fit = await check_schema_fit(migrated, EXPECTED_SCHEMA)
 
     assert 'column "Page"."viewCount" is INTEGER in the database, the models expect BIGINT' in (
         fit.problems
@@ -150,7 +151,7 @@ async def test_migrations_newer_than_the_models_are_listed(migrated: AsyncEngine
         'ALTER TABLE "Tag" ADD COLUMN "color" TEXT',  # additive: still fits
     )
 
-    fit = await check_schema_fit(migrated)
+    fit = await check_schema_fit(migrated, EXPECTED_SCHEMA)
 
     assert fit.ok
     assert fit.newer_migrations == ["20990101000000_later"]

@@ -13,6 +13,7 @@ from app.core import schema_drift
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.schema_fit import check_schema_fit
+from app.expected_schema import EXPECTED_SCHEMA
 
 router = APIRouter(prefix="/utils", tags=["utils"])
 
@@ -48,7 +49,7 @@ async def readiness(database: Database | None, settings: Settings) -> Readiness:
         async with asyncio.timeout(settings.DB_CONNECT_TIMEOUT + settings.DB_STATEMENT_TIMEOUT + 1):
             async with database.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-                fit = await check_schema_fit(conn)
+                fit = await check_schema_fit(conn, EXPECTED_SCHEMA)
     except Exception as exc:  # any failure to answer means "not ready", never a 500
         logger.warning("readiness: database unreachable: {}", type(exc).__name__)
         return Readiness(status=False, problems=[f"database: unreachable ({type(exc).__name__})"])
