@@ -290,6 +290,11 @@ def from_db_error(
         return InvalidReference(field, _referred_table(table, columns))
     if state == "23502":
         column = _driver_attr(exc, "column_name")
+        if column and column not in table.columns:
+            # A required column a migration added without a default: not the client's
+            # to fill, since the models do not know it.
+            schema_drift.note_mismatch(f"{name}: column {column!r} is required but unknown")
+            return SchemaMismatch()
         field = _field_names(model, [column])[0] if column else None
         return InvalidInput("may not be null", field=field, kind="not_null")
     if state.startswith("22") or state in ("23514", "54000"):

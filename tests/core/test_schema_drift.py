@@ -81,6 +81,19 @@ async def test_a_renamed_column_is_a_schema_mismatch_logged_once(
     assert all("content" in message for message in errors), errors
 
 
+async def test_an_insert_missing_a_new_required_column_is_a_schema_mismatch(
+    drifting: Database, drifting_url: str, logged: list[tuple[str, str]]
+) -> None:
+    author = await crud.create(drifting, User, {"email": "r@example.com"})
+    await migrate(drifting_url, 'ALTER TABLE "Page" ADD COLUMN "rank" INTEGER NOT NULL')
+
+    with pytest.raises(SchemaMismatch):
+        await crud.create(drifting, Page, {"title": "t", "slug": "s", "authorId": author["id"]})
+
+    assert [level for level, _ in logged] == ["ERROR"]
+    assert "rank" in logged[0][1]
+
+
 async def test_a_write_of_an_enum_value_the_database_dropped_is_a_schema_mismatch(
     drifting: Database, drifting_url: str, logged: list[tuple[str, str]]
 ) -> None:
