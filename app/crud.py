@@ -28,24 +28,23 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import asyncpg
-from loguru import logger
 from pydantic_core import PydanticUndefined
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    Date,
-    DateTime,
-    Enum,
-    Time,
-    Uuid,
     Column,
     ColumnElement,
+    Date,
+    DateTime,
     Delete,
+    Enum,
     Insert,
     Integer,
     Select,
     Table,
+    Time,
     Update,
+    Uuid,
     and_,
     bindparam,
     case,
@@ -75,15 +74,18 @@ from app.core import cursors
 from app.core.db import Database
 from app.core.errors import (
     DATABASE_ERRORS,
+    STALE_CACHE_ERRORS,
     DatabaseUnavailable,
     InvalidQuery,
     NotFound,
     Operation,
     PreconditionFailed,
     from_db_error,
+    is_stale_cache,
     is_unavailable,
     unavailable_detail,
 )
+from app.core.schema_drift import note_unknown_enum_value
 from app.prisma_defaults import now
 
 P = ParamSpec("P")
@@ -156,12 +158,12 @@ def _item_reader(type_: TypeEngine[Any]) -> Callable[[Any], Any] | None:
     if isinstance(type_, Enum) and type_.enum_class is not None:
         # Database label (`admin`) -> the member's value (Prisma's name, `ADMIN`).
         members = dict(zip(type_.enums, (member.value for member in type_.enum_class), strict=True))
-        enum_name = type_.enum_class.__name__
+        type_name = type_.name or type_.enum_class.__name__
 
         def enum_member(label: Any) -> Any:
             found = members.get(label)
             if found is None:
-                _unknown_enum_value(enum_name, label)
+                note_unknown_enum_value(type_name, label)
                 return label  # passed through as stored: see the read schema
             return found
 
@@ -206,15 +208,6 @@ def _converted(model: Model, rows: list[Record]) -> list[Record]:
                 if value is not None:
                     row[name] = read(value)
     return rows
-
-
-_unknown_enum_values_seen: set[tuple[str, str]] = set()
-
-
-def _unknown_enum_value(enum_name: str, value: str) -> None:
-    if (enum_name, value) not in _unknown_enum_values_seen:
-        _unknown_enum_values_seen.add((enum_name, value))
-        logger.warning("{} value {!r} is not in the models yet: answered as stored", enum_name, value)
 
 
 @_per_shape
@@ -331,21 +324,41 @@ async def _run(
 
     SQLAlchemy's execution and result layers cost more CPU than the query; it still
     builds and compiles the statement (once) and owns the pool, and its conversions of
-    the values apply. Values come back as asyncpg gives them: JSON decoded, enums as
-    their labels (the generated enums are StrEnums, so they compare equal). Raises
+    the values apply. Values come back as asyncpg gives them (JSON decoded, enums as
+    their database labels; `_converted` makes them what the model holds). A statement
+    refused because a cache on the connection went stale is retried once. Raises
     asyncpg's errors, which `_connected` translates.
     """
     compiled = _compiled(statement, connection.dialect)
     raw = await connection.get_raw_connection()
     driver = typing.cast("asyncpg.Connection", raw.driver_connection)
     arguments = compiled.arguments(params)
-    try:
+
+    async def fetch() -> list[asyncpg.Record]:
         if database.pgbouncer:
             # Prepared statements must not cross transactions there.
             async with driver.transaction():
-                records = await driver.fetch(compiled.sql, *arguments)
-        else:
-            records = await driver.fetch(compiled.sql, *arguments)
+                return await driver.fetch(compiled.sql, *arguments)
+        return await driver.fetch(compiled.sql, *arguments)
+
+    try:
+        try:
+            records = await fetch()
+        except STALE_CACHE_ERRORS as exc:
+            # A migration changed what a statement or type cached on this connection
+            # assumed (a column's type, an enum recreated, a table recreated); asyncpg
+            # retries only some of these, and only outside a transaction. Once more on a
+            # fresh plan and fresh type data, unless it is a write that ran and only its
+            # rows could not be read (outside a transaction, which would have rolled it
+            # back): it must not run twice.
+            if not is_stale_cache(exc) or (
+                isinstance(exc, asyncpg.OutdatedSchemaCacheError)
+                and statement.is_dml
+                and not database.pgbouncer
+            ):
+                raise
+            await driver.reload_schema_state()
+            records = await fetch()
     except BaseException as exc:
         if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():
             # Lost, timed out or interrupted mid-statement: never hand it out again.

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
@@ -22,11 +22,20 @@ from app.api.main import API_V1_PREFIX, include_api
 from app.core.body_limit import DeclaredBodyLimit
 from app.core.config import Settings, settings_or_exit
 from app.core.db import Database, create_database
-from app.core.errors import DatabaseUnavailable, ServiceError, is_unavailable, unavailable_detail
+from app.core.errors import (
+    DatabaseUnavailable,
+    ServiceError,
+    is_unavailable,
+    schema_mismatch,
+    unavailable_detail,
+)
 from app.core.http_errors import http_error, validation_error
 from app.core.middleware import add_edge_middleware
 from app.core.observability import setup_observability
+from app.core.schema_drift import note_check
 from app.core.schema_fit import check_schema_fit
+from app.core.unfit_answers import unfit_answers
+from app.expected_schema import EXPECTED_SCHEMA
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,12 +76,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _log_schema_fit(database: Database) -> None:
     """Report at startup whether the models fit the database; never stop the service."""
     try:
-        fit = await check_schema_fit(database.engine)
+        fit = await check_schema_fit(database.engine, EXPECTED_SCHEMA)
     except (DBAPIError, OSError) as exc:
         logger.warning("database unreachable at startup ({}): not ready", type(exc).__name__)
         return
-    for problem in fit.problems:
-        logger.error("schema does not fit the models: {}", problem)
+    note_check(fit.problems, fit.warnings, fit.unknown_enum_values)
     if fit.newer_migrations:
         logger.info("database has migrations newer than the models: {}", fit.newer_migrations)
     if fit.ok:
@@ -99,17 +107,21 @@ def _add_exception_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ServiceError)
         return _error_response(exc)
 
-    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
         # Reached only by errors the CRUD layer did not translate.
         if isinstance(exc, PoolTimeout):
             return _error_response(DatabaseUnavailable("The database is busy; retry shortly"))
         if is_unavailable(exc):
             return _error_response(DatabaseUnavailable(unavailable_detail(exc)))
+        route = getattr(request.scope.get("route"), "path", request.method)  # never an id
+        if mismatch := schema_mismatch(exc, route):
+            return _error_response(mismatch)
         raise exc  # a server fault: the last-resort handler answers 500 and logs it
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(ResponseValidationError, unfit_answers(EXPECTED_SCHEMA))
     for error_type in (DBAPIError, PoolTimeout, OSError):
         app.add_exception_handler(error_type, database_error)
 

@@ -31,7 +31,6 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-
 # --- Scalar types -----------------------------------------------------------------
 
 
@@ -125,6 +124,7 @@ Json = Annotated[
 ]
 """Any JSON value, stored as given (jsonb refuses NUL characters too)."""
 
+
 def _not_null(value: JsonValue) -> JsonValue:
     if value is None:
         raise ValueError("must not be null: this Json field is required")
@@ -175,6 +175,7 @@ naive UTC to the millisecond, so the request type's checks are skipped."""
 
 INT4 = (-(2**31), 2**31 - 1)
 INT8 = (-(2**63), 2**63 - 1)
+
 
 def _integer_from_json(value: Any) -> Any:
     # JSON does not tell 5 from 5.0 (JavaScript sends either); neither is a string.

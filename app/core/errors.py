@@ -17,6 +17,8 @@ from sqlalchemy import Table, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from app.core import schema_drift
+
 RETRY_AFTER_SECONDS = 5
 
 Operation = Literal["read", "write", "delete"]
@@ -124,6 +126,69 @@ class DatabaseUnavailable(ServiceError):
         return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+class SchemaMismatch(DatabaseUnavailable):
+    """The database refused a statement because its schema moved on (a column, table or
+    type gone or changed by a migration): not the client's fault, and gone again when
+    the migration is rolled back or a deployment that fits is rolled out."""
+
+    def __init__(self) -> None:
+        super().__init__("The database schema no longer fits this deployment; retry shortly")
+
+
+# What PostgreSQL answers when a statement names what a migration dropped, renamed or
+# retyped: undefined column, table, object (a type) or function (an operator for the old
+# type), a datatype mismatch, a type that cannot be coerced, and a cached plan whose
+# result type changed (feature not supported) even after a fresh plan.
+_SCHEMA_MISMATCH_STATES = ("42703", "42P01", "42704", "42883", "42804", "42846", "0A000")
+
+
+STALE_CACHE_ERRORS = (
+    asyncpg.InvalidCachedStatementError,
+    asyncpg.OutdatedSchemaCacheError,
+    asyncpg.InternalServerError,
+)
+"""What a statement prepared, or type data read, before a migration may raise; see
+`is_stale_cache`."""
+
+
+def is_stale_cache(exc: BaseException) -> bool:
+    """Whether a statement failed only because what its connection cached went stale:
+    a plan whose result type changed, type data that no longer matches the rows, or a
+    prepared statement whose parameter's type was dropped (an enum recreated: "cache
+    lookup failed for type", SQLSTATE XX000)."""
+    if isinstance(exc, asyncpg.InvalidCachedStatementError | asyncpg.OutdatedSchemaCacheError):
+        return True
+    return isinstance(exc, asyncpg.InternalServerError) and str(exc).startswith(
+        "cache lookup failed for type"
+    )
+
+
+def _is_schema_mismatch(exc: BaseException) -> bool:
+    state = sqlstate(exc)
+    if state in _SCHEMA_MISMATCH_STATES:
+        return True
+    driver_error = _driver_error(exc)
+    if driver_error is not None and is_stale_cache(driver_error):  # even on a fresh plan
+        return True
+    # A value the models write that the database enum no longer has.
+    return state == "22P02" and (_driver_attr(exc, "message") or "").startswith(
+        "invalid input value for enum"
+    )
+
+
+def schema_mismatch(exc: BaseException, where: str) -> SchemaMismatch | None:
+    """The client's error when the database refused a statement because its schema moved
+    on, noting the database's words once for the operators (they name the column or
+    type, never a value); None for any other error. `where`: the model or statement."""
+    if not _is_schema_mismatch(exc):
+        return None
+    message = _driver_attr(exc, "message") or type(_driver_error(exc)).__name__
+    if sqlstate(exc) == "22P02":
+        message = message.partition(":")[0]  # the enum, without the value
+    schema_drift.note_mismatch(f"{where}: {message}")
+    return SchemaMismatch()
+
+
 # SQLSTATE classes that mean "not now" rather than "not this": connection exceptions,
 # insufficient resources, operator intervention (incl. statement timeout 57014).
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
@@ -204,6 +269,8 @@ def from_db_error(
     exc: BaseException, model: type[SQLModel], operation: Operation = "write"
 ) -> ServiceError | None:
     """The client-facing error for a database error, or None when it is a server fault."""
+    if mismatch := schema_mismatch(exc, model.__name__):
+        return mismatch
     if is_unavailable(exc):
         return DatabaseUnavailable(unavailable_detail(exc))
     state = sqlstate(exc) or ""
@@ -223,6 +290,11 @@ def from_db_error(
         return InvalidReference(field, _referred_table(table, columns))
     if state == "23502":
         column = _driver_attr(exc, "column_name")
+        if column and column not in table.columns:
+            # A required column a migration added without a default: not the client's
+            # to fill, since the models do not know it.
+            schema_drift.note_mismatch(f"{name}: column {column!r} is required but unknown")
+            return SchemaMismatch()
         field = _field_names(model, [column])[0] if column else None
         return InvalidInput("may not be null", field=field, kind="not_null")
     if state.startswith("22") or state in ("23514", "54000"):

@@ -158,7 +158,7 @@ def _has_model_default(model: type[Any], attribute: str) -> bool:
     info = fields.get(attribute)
     if info is None:
         return False
-    return info.default_factory is not None or info.default is not None and not info.is_required()
+    return info.default_factory is not None or (info.default is not None and not info.is_required())
 
 
 def _words(name: str) -> list[str]:
@@ -265,7 +265,5 @@ class Resource:
 
     def writable_fields(self) -> tuple[ScalarField, ...]:
         return tuple(
-            item
-            for item in self.fields
-            if not item.generated and item.name not in self.read_only
+            item for item in self.fields if not item.generated and item.name not in self.read_only
         )

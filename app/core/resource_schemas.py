@@ -203,7 +203,9 @@ def list_schema(resource: Resource) -> type[BaseModel]:
         data=(list[read_schema(resource)], ...),  # type: ignore[valid-type]
         count=(
             int | None,
-            Field(description="Rows matching the filters: exact, estimated or null, as `count` asked"),
+            Field(
+                description="Rows matching the filters: exact, estimated or null, as `count` asked"
+            ),
         ),
         nextCursor=(
             str | None,

@@ -4,13 +4,22 @@ The database belongs to Prisma migrations run from another repository, so it can
 on without this service. Called at startup and by the readiness check: it compares the
 tables, columns, column types and enum values that app/models.py and app/view_tables.py
 use with the database, and lists Prisma migrations applied after the one the models were
-generated from. Only what would break this service's queries is a problem; newer
-migrations that leave the used columns intact are reported, not failed.
+generated from.
+
+Only what breaks this service's statements is a problem: a table, column or enum value
+the models use gone, a type changed beyond what every value survives, a new required
+column that inserts would leave empty. What an additive migration brings is a warning,
+naming the migration that brought it: new tables, views and columns (nullable or with a
+default), enum values the models do not know (answered as stored), and type changes
+that every value read or written survives (TEXT and VARCHAR(n) either way, a wider
+integer).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,9 +32,6 @@ from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine
-from sqlmodel import SQLModel
-
-from app import models, view_tables
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -37,23 +43,76 @@ class SchemaFit(BaseModel):
 
     ok: bool
     problems: list[str]
+    warnings: list[str]
+    # (enum, value) of each database enum value the models do not know.
+    unknown_enum_values: list[tuple[str, str]]
     # Migration the models were generated from, and the newest applied to the database.
     models_migration: str | None
     database_migration: str | None
     newer_migrations: list[str]
 
 
+@dataclass(frozen=True)
+class ExpectedSchema:
+    """What the models expect: their tables and views, and the Prisma migration they were
+    generated from (`app.expected_schema` has the generated models')."""
+
+    metadatas: tuple[MetaData, ...]
+    migration: str | None
+
+
 async def check_schema_fit(
-    bind: AsyncConnection | AsyncEngine,
-    *,
-    metadatas: Sequence[MetaData] = (SQLModel.metadata, view_tables.metadata),
-    models_migration: str | None = models.PRISMA_MIGRATION,
+    bind: AsyncConnection | AsyncEngine, expected: ExpectedSchema
 ) -> SchemaFit:
-    """Compare `metadatas` (the generated models by default) with the database at `bind`."""
+    """Compare what `expected` describes with the database at `bind`."""
     if isinstance(bind, AsyncEngine):
         async with bind.connect() as conn:
-            return await conn.run_sync(_check, metadatas, models_migration)
-    return await bind.run_sync(_check, metadatas, models_migration)
+            return await conn.run_sync(_check, expected.metadatas, expected.migration)
+    return await bind.run_sync(_check, expected.metadatas, expected.migration)
+
+
+class _Findings:
+    """Problems and warnings, each warning with the migration that brought the change."""
+
+    def __init__(self, conn: Connection, applied: list[tuple[str, int]]) -> None:
+        self.conn = conn
+        self.applied = applied  # (migration, age of its row's xid), oldest first
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def warn(self, warning: str, catalog_age: str, **params: str) -> None:
+        """`catalog_age` selects the age of the transaction that wrote the catalog row
+        of the change (the column, the table's type, the enum value)."""
+        self.warnings.append(warning + self._origin(catalog_age, params))
+
+    def _origin(self, catalog_age: str, params: dict[str, str]) -> str:
+        # `prisma migrate deploy` records a migration as finished in a transaction of its
+        # own right after the migration's: the first migration finished at or after the
+        # change is the one that brought it.
+        if not self.applied:
+            return ""
+        changed = self.conn.execute(text(catalog_age), params).scalar()
+        if changed is None:
+            return ""
+        later = [(age, name) for name, age in self.applied if age <= changed]
+        if not later:
+            return " (not by a recorded Prisma migration)"
+        return f" (migration {max(later)[1]})"
+
+
+_COLUMN_AGE = (
+    "SELECT age(a.xmin) FROM pg_attribute a "
+    "WHERE a.attrelid = to_regclass(:relation) AND a.attname = :column"
+)
+_TABLE_AGE = "SELECT age(t.xmin) FROM pg_type t WHERE t.typrelid = to_regclass(:relation)"
+_ENUM_VALUE_AGE = (
+    "SELECT min(age(e.xmin)) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+    "WHERE t.typname = :enum AND e.enumlabel = :value"
+)
+
+
+def _relation(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check(
@@ -64,47 +123,87 @@ def _check(
         name: {c["name"]: c for c in columns}
         for (_, name), columns in inspector.get_multi_columns(kind=ObjectKind.ANY).items()
     }
-    problems: list[str] = []
+    applied = _applied_migrations(conn, inspector)
+    found = _Findings(conn, applied)
+    known: set[str] = set()
     for metadata in metadatas:
         for table in metadata.sorted_tables:
-            problems.extend(_table_problems(table, live.get(table.name)))
-    problems.extend(_enum_problems(metadatas, inspector))
-    applied = _applied_migrations(conn, inspector)
-    newer = [m for m in applied if models_migration is None or m > models_migration]
+            known.add(table.name)
+            _table_fit(table, live.get(table.name), found)
+    for name in sorted(live.keys() - known - {"_prisma_migrations"}):
+        found.warn(f'table "{name}" is new to the models', _TABLE_AGE, relation=_relation(name))
+    unknown_values = _enum_fit(metadatas, inspector, found)
+    names = [name for name, _ in applied]
+    newer = [m for m in names if models_migration is None or m > models_migration]
     return SchemaFit(
-        ok=not problems,
-        problems=problems,
+        ok=not found.problems,
+        problems=found.problems,
+        warnings=found.warnings,
+        unknown_enum_values=unknown_values,
         models_migration=models_migration,
-        database_migration=applied[-1] if applied else None,
-        newer_migrations=newer if applied else [],
+        database_migration=names[-1] if names else None,
+        newer_migrations=newer,
     )
 
 
-def _table_problems(table: Table, columns: dict[str, ReflectedColumn] | None) -> list[str]:
+def _table_fit(table: Table, columns: dict[str, ReflectedColumn] | None, found: _Findings) -> None:
     if columns is None:
-        return [f'table "{table.name}" is missing from the database']
-    problems: list[str] = []
+        found.problems.append(f'table "{table.name}" is missing from the database')
+        return
+    where = {"relation": _relation(table.name)}
     for column in table.columns:
-        found = columns.get(column.name)
-        if found is None:
-            problems.append(f'column "{table.name}"."{column.name}" is missing from the database')
-            continue
-        ours, theirs = _type_name(column.type), _type_name(found["type"])
-        if ours != theirs:
-            problems.append(
-                f'column "{table.name}"."{column.name}" is {theirs} in the database, '
-                f"the models expect {ours}"
+        live = columns.get(column.name)
+        if live is None:
+            found.problems.append(
+                f'column "{table.name}"."{column.name}" is missing from the database'
             )
+            continue
+        ours, theirs = _type_name(column.type), _type_name(live["type"])
+        if ours == theirs:
+            continue
+        change = (
+            f'column "{table.name}"."{column.name}" is {theirs} in the database, '
+            f"the models expect {ours}"
+        )
+        if _survives(ours, theirs):
+            found.warn(change + "; every value survives", _COLUMN_AGE, column=column.name, **where)
+        else:
+            found.problems.append(change)
     known = {c.name for c in table.columns}
-    for name, found in columns.items():
-        if name not in known and not found["nullable"] and found["default"] is None:
-            if found.get("autoincrement") or found.get("identity") or found.get("computed"):
-                continue
-            problems.append(
+    for name, live in columns.items():
+        if name in known:
+            continue
+        optional = live["nullable"] or live["default"] is not None
+        if optional or live.get("autoincrement") or live.get("identity") or live.get("computed"):
+            found.warn(
+                f'column "{table.name}"."{name}" is new to the models',
+                _COLUMN_AGE,
+                column=name,
+                **where,
+            )
+        else:
+            found.problems.append(
                 f'column "{table.name}"."{name}" is required (NOT NULL, no default) '
                 "but unknown to the models: inserts will fail"
             )
-    return problems
+
+
+_TEXT_TYPE = re.compile(r"TEXT|VARCHAR(\(\d+\))?")
+_INTEGER_WIDTHS = {"SMALLINT": 2, "INTEGER": 4, "BIGINT": 8}
+
+
+def _survives(ours: str, theirs: str) -> bool:
+    """Whether every value the models read or write survives the database's type: text
+    of any declared length (a value too long for a write is refused with a 422), or a
+    wider integer."""
+    ours_item, theirs_item = ours.removesuffix("[]"), theirs.removesuffix("[]")
+    if (ours_item == ours) != (theirs_item == theirs):  # an array and a scalar
+        return False
+    if _TEXT_TYPE.fullmatch(ours_item) and _TEXT_TYPE.fullmatch(theirs_item):
+        return True
+    ours_width = _INTEGER_WIDTHS.get(ours_item)
+    theirs_width = _INTEGER_WIDTHS.get(theirs_item)
+    return ours_width is not None and theirs_width is not None and theirs_width >= ours_width
 
 
 def _type_name(column_type: TypeEngine[Any]) -> str:
@@ -116,7 +215,11 @@ def _type_name(column_type: TypeEngine[Any]) -> str:
         return repr(column_type)
 
 
-def _enum_problems(metadatas: Sequence[MetaData], inspector: Inspector) -> list[str]:
+def _enum_fit(
+    metadatas: Sequence[MetaData], inspector: Inspector, found: _Findings
+) -> list[tuple[str, str]]:
+    """Problems for enum types or values gone, warnings for values the models do not know
+    (returned as (enum, value))."""
     if not isinstance(inspector, PGInspector):
         return []
     live = {e["name"]: list(e["labels"]) for e in inspector.get_enums()}
@@ -127,22 +230,27 @@ def _enum_problems(metadatas: Sequence[MetaData], inspector: Inspector) -> list[
                 enum_type = _enum_of(column)
                 if enum_type is not None and enum_type.name:
                     expected[enum_type.name] = list(enum_type.enums)
-    problems: list[str] = []
+    unknown_values: list[tuple[str, str]] = []
     for name, values in sorted(expected.items()):
         labels = live.get(name)
         if labels is None:
-            problems.append(f'enum type "{name}" is missing from the database')
+            found.problems.append(f'enum type "{name}" is missing from the database')
             continue
-        if unknown := [v for v in labels if v not in values]:
-            problems.append(
-                f'enum "{name}" has values the models do not know (reading them fails): '
-                + ", ".join(unknown)
-            )
+        for label in labels:
+            if label not in values:
+                unknown_values.append((name, label))
+                found.warn(
+                    f'enum "{name}" has a value the models do not know: {label} '
+                    "(answered as stored)",
+                    _ENUM_VALUE_AGE,
+                    enum=name,
+                    value=label,
+                )
         if gone := [v for v in values if v not in labels]:
-            problems.append(
+            found.problems.append(
                 f'enum "{name}" no longer has values the models use: ' + ", ".join(gone)
             )
-    return problems
+    return unknown_values
 
 
 def _enum_of(column: Column[Any]) -> Enum | None:
@@ -152,14 +260,16 @@ def _enum_of(column: Column[Any]) -> Enum | None:
     return column_type if isinstance(column_type, Enum) else None
 
 
-def _applied_migrations(conn: Connection, inspector: Inspector) -> list[str]:
+def _applied_migrations(conn: Connection, inspector: Inspector) -> list[tuple[str, int]]:
+    """Each applied migration, oldest first, with the age of the transaction that
+    recorded it as finished."""
     if not inspector.has_table("_prisma_migrations"):
         return []
     rows = conn.execute(
         text(
-            'SELECT "migration_name" FROM "_prisma_migrations" '
+            'SELECT "migration_name", age(xmin) FROM "_prisma_migrations" '
             'WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL '
             'ORDER BY "migration_name"'
         )
     )
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]

@@ -63,7 +63,7 @@ async def test_without_database_url_database_routes_are_503(unconfigured: AsyncC
 async def test_the_ready_check_passes_on_a_migrated_database(client: AsyncClient) -> None:
     response = await client.get("/utils/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": True, "problems": []}
+    assert response.json() == {"status": True, "problems": [], "warnings": []}
 
 
 @pytest.mark.parametrize("path", ["/utils/health-check", "/utils/ready"])

@@ -40,9 +40,7 @@ FRAMING_HEADERS = {"content-length", "transfer-encoding", "host"}
 
 
 def _resource(path: str) -> Resource | None:
-    return next(
-        (r for r in RESOURCES if path.startswith(f"{API_V1_PREFIX}{r.url_path}/")), None
-    )
+    return next((r for r in RESOURCES if path.startswith(f"{API_V1_PREFIX}{r.url_path}/")), None)
 
 
 async def _referenced_keys(base_url: str, fields: list[ScalarField]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import DatabaseDep, SettingsDep
 from app.core.schema_fit import check_schema_fit
+from app.expected_schema import EXPECTED_SCHEMA
 
 router = APIRouter(prefix="/private", tags=["private"], include_in_schema=False)
 
@@ -51,7 +52,7 @@ async def database_diagnostics(database: DatabaseDep) -> dict[str, Any]:
         await conn.execute(text("SELECT 1"))
         latency_ms = (time.perf_counter() - started) * 1000
         migrations = await _prisma_migrations(conn)
-        fit = await check_schema_fit(conn)
+        fit = await check_schema_fit(conn, EXPECTED_SCHEMA)
     return {
         "serverVersion": server_version,
         "roundTripMs": round(latency_ms, 3),
