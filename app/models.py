@@ -51,9 +51,9 @@ class PageStatus(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    ADMIN = "admin"
-    EDITOR = "editor"
-    VIEWER = "viewer"
+    ADMIN = "ADMIN"
+    EDITOR = "EDITOR"
+    VIEWER = "VIEWER"
 
 
 class User(SQLModel, table=True):
@@ -72,9 +72,7 @@ class User(SQLModel, table=True):
         default=Role.EDITOR,
         sa_column=Column(
             "role",
-            Enum(
-                Role, values_callable=lambda cls: [member.value for member in cls], name="user_role"
-            ),
+            Enum(Role, values_callable=lambda _: ["admin", "editor", "viewer"], name="user_role"),
             nullable=False,
             server_default=text("'editor'::user_role"),
         ),

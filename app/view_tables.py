@@ -16,11 +16,11 @@ metadata = MetaData()
 PublishedPage = Table(
     "PublishedPage",
     metadata,
-    Column("id", Text),
-    Column("title", Text),
-    Column("slug", Text),
-    Column("authorId", Text),
-    Column("authorEmail", Text),
-    Column("tagCount", Integer),
-    Column("updatedAt", PrismaDateTime),
+    Column("id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("slug", Text, nullable=False),
+    Column("authorId", Text, nullable=False),
+    Column("authorEmail", Text, nullable=False),
+    Column("tagCount", Integer, nullable=False),
+    Column("updatedAt", PrismaDateTime, nullable=False),
 )

@@ -1,5 +1,7 @@
-"""`make models` / `make view-models`: reflect DATABASE_URL into app/models.py and
-app/view_tables.py, named and defaulted as Prisma's client does (PRISMA_SCHEMA).
+"""`make orm` / `make models` / `make view-models`: reflect DATABASE_URL into app/models.py
+and app/view_tables.py, named and defaulted as Prisma's client does (PRISMA_SCHEMA, a file
+or a folder of .prisma files). Without DATABASE_URL, PRISMA_MIGRATIONS are replayed into a
+throwaway database first. Files are written only when every module generated.
 
 Usage: python -m scripts.generate_models {tables,views,all} [--out DIR]
        [--database-url URL] [--schema PATH]
@@ -8,10 +10,11 @@ Usage: python -m scripts.generate_models {tables,views,all} [--out DIR]
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import asyncio
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +31,15 @@ from scripts.orm.generators import (
     PrismaSQLModelGenerator,
     PrismaViewsGenerator,
 )
+from scripts.orm.lint import LintError, lint_clean
+from scripts.prisma_migrate import MigrationError, deploy
+from scripts.throwaway_pg import throwaway_database
 
 OUTPUTS = {"tables": "models.py", "views": "view_tables.py"}
+DATABASE_ONLY = (
+    "PRISMA_SCHEMA is empty: generating from the database alone (no client-side defaults, "
+    "names from the database)"
+)
 MAKE_TARGETS = {"tables": "make models", "views": "make view-models"}
 
 
@@ -80,43 +90,6 @@ def _header(kind: str, schema: Path | None) -> str:
     )
 
 
-# Enum members such as PASSWORD_RESET = "PASSWORD_RESET" look like passwords to bandit.
-ALLOWED_LINT = {"S105"}
-
-
-def _run_ruff(args: list[str], source: str, filename: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (fixed command; the code comes on stdin)
-        [sys.executable, "-m", "ruff", *args, "--stdin-filename", filename, "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-
-
-def _ruff(source: str, filename: str) -> str:
-    """Sort imports, apply safe fixes and format with the project's settings; fail on
-    anything left except ALLOWED_LINT, which the file then silences on purpose."""
-    for args in (["check", "--fix-only", "--exit-zero", "--quiet"], ["format", "--quiet"]):
-        done = _run_ruff(args, source, filename)
-        if done.returncode != 0:
-            raise GenerationError(f"ruff cannot process the generated code:\n{done.stderr}")
-        source = done.stdout
-    done = _run_ruff(["check", "--output-format", "json", "--exit-zero"], source, filename)
-    codes = {finding["code"] for finding in json.loads(done.stdout or "[]")}
-    if codes - ALLOWED_LINT:
-        raise GenerationError(
-            f"the generated {filename} fails ruff ({', '.join(sorted(codes))}):\n"
-            + _run_ruff(["check", "--exit-zero"], source, filename).stdout
-        )
-    if codes:
-        docstring_end = source.index('"""\n', 3) + 4
-        noqa = f"\n# ruff: noqa: {', '.join(sorted(codes))}\n"
-        source = source[:docstring_end] + noqa + source[docstring_end:]
-    return source
-
-
 def generate(
     kind: str, database_url: str, schema: Path | None, datamodel: Datamodel | None
 ) -> Generated:
@@ -134,22 +107,31 @@ def generate(
     finally:
         engine.dispose()
     source = _header(kind, schema) + "\n" + body
-    return Generated(kind, _ruff(source, f"app/{OUTPUTS[kind]}"), notes)
+    try:
+        return Generated(kind, lint_clean(source, f"app/{OUTPUTS[kind]}"), notes)
+    except LintError as exc:
+        raise GenerationError(str(exc)) from exc
 
 
 def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str, list[str]]:
     metadata = MetaData()
     generator: PrismaSQLModelGenerator | PrismaViewsGenerator
+    # `@@schema` (multiSchema) names every schema; otherwise the connection's default one.
+    schemas: list[str | None] = [*datamodel.schemas()] if datamodel else []
     with warnings.catch_warnings():
         # "Did not recognize type": such columns are typed Any and listed in the notes.
         warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
         if kind == "tables":
-            metadata.reflect(engine, views=False)
+            for schema in schemas or [None]:
+                metadata.reflect(engine, schema=schema, views=False)
             generator = PrismaSQLModelGenerator(metadata, engine, [], datamodel=datamodel)
         else:
-            views = set(inspect(engine).get_view_names())
-            if views:
-                metadata.reflect(engine, views=True, only=sorted(views))
+            views: set[str] = set()
+            for schema in schemas or [None]:
+                names = sorted(inspect(engine).get_view_names(schema=schema))
+                if names:
+                    metadata.reflect(engine, schema=schema, views=True, only=names)
+                views.update(names)
             generator = PrismaViewsGenerator(metadata, engine, [], datamodel=datamodel, views=views)
     generator.migration = latest_migration(engine)
     body = generator.generate()
@@ -157,21 +139,69 @@ def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str
 
 
 def load_datamodel(schema: Path | None) -> tuple[Path | None, Datamodel | None, list[str]]:
-    """The DMMF of `schema`, or None (with a note) when there is no schema file."""
-    if schema is None or not schema.is_file():
-        where = "PRISMA_SCHEMA is empty" if schema is None else f"{_schema_label(schema)} not found"
-        return None, None, [f"{where}: generating from the database alone"]
+    """The DMMF of `schema` (a file or a folder of .prisma files), or None with a note when
+    PRISMA_SCHEMA is empty; a path that does not exist is an error."""
+    if schema is None:
+        return None, None, [DATABASE_ONLY]
+    if not schema.exists():
+        raise GenerationError(
+            f"PRISMA_SCHEMA {schema} does not exist: point it at schema.prisma "
+            "or at the folder of .prisma files (set it empty to generate from the database alone)"
+        )
     try:
         return schema, read_datamodel(schema), []
     except DmmfError as exc:
         raise GenerationError(str(exc)) from exc
 
 
+def in_project(path: Path) -> Path:
+    """A path from the settings, relative to the project unless absolute."""
+    return path if path.is_absolute() else ROOT / path
+
+
 def resolve_schema(value: str | Path | None) -> Path | None:
+    """PRISMA_SCHEMA as a path, or None when it is empty (database-only mode)."""
     if value is None or str(value).strip() in ("", "."):
         return None
-    path = Path(value)
-    return path if path.is_absolute() else ROOT / path
+    return in_project(Path(value))
+
+
+@contextmanager
+def source_database(database_url: str | None, migrations: Path) -> Iterator[str]:
+    """`database_url`, or, when it is not set, a throwaway database with `migrations` replayed."""
+    if database_url:
+        yield database_url
+        return
+    print(
+        f"DATABASE_URL is not set: replaying {project_path(migrations)} into a throwaway database",
+        file=sys.stderr,
+    )
+    with throwaway_database("orm") as url:
+        try:
+            asyncio.run(deploy(url, migrations))
+        except MigrationError as exc:
+            raise GenerationError(str(exc)) from exc
+        yield url
+
+
+def generate_all(
+    kinds: list[str], database_url: str, schema: Path | None, datamodel: Datamodel | None
+) -> list[Generated]:
+    """Every module of `kinds`, or GenerationError naming the one that failed."""
+    results = []
+    for kind in kinds:
+        try:
+            results.append(generate(kind, database_url, schema, datamodel))
+        except GenerationError as exc:
+            raise GenerationError(f"`{MAKE_TARGETS[kind]}` failed: {exc}") from exc
+    return results
+
+
+def write_atomically(target: Path, source: str) -> None:
+    """Replace `target` whole or not at all."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(source)
+    temporary.replace(target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,25 +213,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = tool_settings()
-    database_url = args.database_url or settings.DATABASE_URL
-    if not database_url:
-        print("error: DATABASE_URL is not set (environment or .env)", file=sys.stderr)
-        return 2
     kinds = ["tables", "views"] if args.kind == "all" else [args.kind]
+    migrations = in_project(settings.PRISMA_MIGRATIONS)
     try:
         schema, datamodel, notes = load_datamodel(
             resolve_schema(args.schema if args.schema is not None else settings.PRISMA_SCHEMA)
         )
-        results = [generate(kind, database_url, schema, datamodel) for kind in kinds]
+        with source_database(args.database_url or settings.DATABASE_URL, migrations) as url:
+            results = generate_all(kinds, url, schema, datamodel)
     except GenerationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        untouched = ", ".join(f"app/{OUTPUTS[kind]}" for kind in kinds)
+        print(f"error: {exc}\n{untouched} left untouched.", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     for result in results:
         target = args.out / OUTPUTS[result.kind]
-        target.write_text(result.source)
+        write_atomically(target, result.source)
         print(f"wrote {project_path(target)}")
         for note in result.notes:
             print(f"  note: {note}", file=sys.stderr)

@@ -1,11 +1,26 @@
-// Usage: node dmmf.cjs path/to/schema.prisma  -> DMMF datamodel JSON on stdout.
-// Prisma 7 schemas drop `datasource.url`, which Prisma 6 requires: try the newer
-// parser first and fall back to the older one, reporting the older one's error if both fail.
+// Usage: node dmmf.cjs path/to/schema.prisma|path/to/schema-folder -> DMMF datamodel JSON on stdout.
+// A folder is read as Prisma reads one (prismaSchemaFolder): every .prisma file under it,
+// handed to the engine together. Prisma 7 schemas drop `datasource.url`, which Prisma 6
+// requires: try the newer parser first and fall back to the older one, reporting the
+// older one's error if both fail.
 const fs = require("fs");
+const nodePath = require("path");
+
+function schemaFiles(path) {
+  if (!fs.statSync(path).isDirectory()) return [path];
+  return fs
+    .readdirSync(path, { recursive: true })
+    .map((name) => nodePath.join(path, String(name)))
+    .filter((file) => file.endsWith(".prisma") && fs.statSync(file).isFile())
+    .sort();
+}
 
 function readDatamodel(path) {
-  const schema = fs.readFileSync(path, "utf8");
-  const request = JSON.stringify({ prismaSchema: [[path, schema]] });
+  const files = schemaFiles(path);
+  if (files.length === 0) return { error: "the folder holds no .prisma file" };
+  const request = JSON.stringify({
+    prismaSchema: files.map((file) => [file, fs.readFileSync(file, "utf8")]),
+  });
   const errors = [];
   for (const pkg of ["prisma-schema-wasm-7", "prisma-schema-wasm-6"]) {
     try {

@@ -8,7 +8,7 @@ import pytest
 
 from app.core.dburl import libpq_url
 from scripts import orm_check
-from scripts.generate_models import GenerationError, generate, load_datamodel
+from scripts.generate_models import DATABASE_ONLY, GenerationError, generate, load_datamodel
 from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
 from tests.orm.generated_module import import_in_subprocess, run_in_subprocess
@@ -24,7 +24,7 @@ def test_generating_twice_gives_the_committed_files(database_url: str) -> None:
 
         assert first == second
         assert first == (ROOT / "app" / committed).read_text(), (
-            f"app/{committed} is stale: run `uv run python -m scripts.orm_check --write`"
+            f"app/{committed} is stale: run `{orm_check.FIX_COMMAND}`"
         )
 
 
@@ -93,7 +93,7 @@ def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path
         "_PageToTag",
         "audit_logs",
     }
-    assert notes == ["PRISMA_SCHEMA is empty: generating from the database alone"]
+    assert notes == [DATABASE_ONLY]
     assert any("client-side defaults" in note for note in generated.notes)
 
 
