@@ -118,9 +118,20 @@ class Datamodel(_Frozen):
     enums: list[PrismaEnum]
     models: list[PrismaModel]
 
-    def model_for_table(self, table: str, schema: str | None = None) -> PrismaModel | None:
-        """The model or view of a reflected table (`schema` is set only under `@@schema`)."""
-        return next((m for m in self.models if (m.table, m.schema_name) == (table, schema)), None)
+    def model_for_table(
+        self, table: str, schema: str | None = None, default_schema: str = "public"
+    ) -> PrismaModel | None:
+        """The model or view of a reflected table; tables of the default schema are
+        reflected without one, and Prisma names a schema only under `@@schema`."""
+        return next(
+            (
+                m
+                for m in self.models
+                if m.table == table
+                and (m.schema_name or default_schema) == (schema or default_schema)
+            ),
+            None,
+        )
 
     def enum_for_type(self, db_type: str, schema: str | None = None) -> PrismaEnum | None:
         candidates = [e for e in self.enums if e.db_type == db_type]

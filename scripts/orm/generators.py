@@ -21,7 +21,7 @@ from sqlacodegen.models import (
     RelationshipType,
 )
 from sqlacodegen.utils import get_column_names, get_common_fk_constraints, render_callable
-from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid
+from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid, inspect
 from sqlalchemy.dialects.postgresql import DOMAIN, JSONB, TIMESTAMP
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import MetaData
@@ -57,6 +57,7 @@ class _PrismaCommon(TablesGenerator):
     ) -> None:
         super().__init__(metadata, bind, options)
         self.datamodel = datamodel
+        self.default_schema = inspect(bind).default_schema_name or "public"
         self._prisma_enums: dict[str, PrismaEnum] = {}  # class name -> Prisma enum
         self._members: dict[str, list[EnumMember]] = {}  # class name -> members
         self.notes: list[str] = []
@@ -66,7 +67,9 @@ class _PrismaCommon(TablesGenerator):
 
     def _prisma_model_of(self, table: Table) -> PrismaModel | None:
         """The Prisma model (or view) of a reflected table."""
-        return self.datamodel.model_for_table(table.name, table.schema) if self.datamodel else None
+        if self.datamodel is None:
+            return None
+        return self.datamodel.model_for_table(table.name, table.schema, self.default_schema)
 
     def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
         return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
