@@ -125,6 +125,9 @@ def _render(kind: str, engine: Engine, datamodel: Datamodel | None) -> tuple[str
     with warnings.catch_warnings():
         # "Did not recognize type": such columns are typed Any and listed in the notes.
         warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+        # A `CHECK ... NOT VALID` reflects with an option SQLAlchemy cannot place; the
+        # constraint itself is kept.
+        warnings.filterwarnings("ignore", "Can't validate argument 'dialect_options'", SAWarning)
         if kind == "tables":
             for schema in schemas:
                 metadata.reflect(engine, schema=schema, views=False)
