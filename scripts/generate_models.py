@@ -174,6 +174,17 @@ def resolve_schema(value: str | Path | None) -> Path | None:
 
 
 @contextmanager
+def replayed_database(migrations: Path) -> Iterator[str]:
+    """A throwaway database with `migrations` applied, gone when the block ends."""
+    with throwaway_database("orm") as url:
+        try:
+            asyncio.run(deploy(url, migrations))
+        except MigrationError as exc:
+            raise GenerationError(str(exc)) from exc
+        yield url
+
+
+@contextmanager
 def source_database(database_url: str | None, migrations: Path) -> Iterator[str]:
     """`database_url`, or, when it is not set, a throwaway database with `migrations` replayed."""
     if database_url:
@@ -183,11 +194,7 @@ def source_database(database_url: str | None, migrations: Path) -> Iterator[str]
         f"DATABASE_URL is not set: replaying {project_path(migrations)} into a throwaway database",
         file=sys.stderr,
     )
-    with throwaway_database("orm") as url:
-        try:
-            asyncio.run(deploy(url, migrations))
-        except MigrationError as exc:
-            raise GenerationError(str(exc)) from exc
+    with replayed_database(migrations) as url:
         yield url
 
 

@@ -22,8 +22,8 @@ from scripts.generate_models import (
     in_project,
     load_datamodel,
     project_path,
+    replayed_database,
     resolve_schema,
-    source_database,
 )
 
 FIX_COMMAND = "make orm-check WRITE=1"
@@ -34,7 +34,7 @@ def fresh_models(migrations: Path, schema: Path | None) -> dict[str, str]:
     schema, datamodel, notes = load_datamodel(schema)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    with source_database(None, migrations) as url:
+    with replayed_database(migrations) as url:
         return {
             OUTPUTS[result.kind]: result.source
             for result in generate_all(["tables", "views"], url, schema, datamodel)
