@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tokenize
+from collections.abc import Iterator
 
 from scripts.env import ROOT
 
@@ -42,13 +43,16 @@ def _run_ruff(args: list[str], source: str, filename: str) -> subprocess.Complet
     )
 
 
+def _ruff_output(args: list[str], source: str, filename: str) -> str:
+    done = _run_ruff(args, source, filename)
+    if done.returncode != 0:
+        raise LintError(f"ruff cannot process the generated code:\n{done.stderr}")
+    return done.stdout
+
+
 def _fix_and_format(source: str, filename: str) -> str:
-    for args in (["check", "--fix-only", "--exit-zero", "--quiet"], ["format", "--quiet"]):
-        done = _run_ruff(args, source, filename)
-        if done.returncode != 0:
-            raise LintError(f"ruff cannot process the generated code:\n{done.stderr}")
-        source = done.stdout
-    return source
+    fixed = _ruff_output(["check", "--fix-only", "--exit-zero", "--quiet"], source, filename)
+    return _ruff_output(["format", "--quiet"], fixed, filename)
 
 
 def _findings(source: str, filename: str) -> list[tuple[str, int]]:
@@ -71,40 +75,42 @@ def _pieces(value: str) -> list[str]:
     return [*pieces, value] if value else pieces
 
 
+def _strings(line: str) -> Iterator[tokenize.TokenInfo]:
+    """The string tokens of one line of code (tokenized alone: the whole file is slow)."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.STRING:
+                yield token
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return  # the line ends inside brackets or a docstring: what came before is enough
+
+
 def split_long_literals(source: str, rows: set[int]) -> str:
     """Split the plain string literals on `rows` (1-based) that are longer than a piece."""
     lines = source.splitlines(keepends=True)
-    replacements: list[tuple[int, int, int, str]] = []
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if (
-            token.type != tokenize.STRING
-            or token.start[0] not in rows
-            or token.start[0] != token.end[0]
-            or re.match(r"[A-Za-z]*[fFbB]", token.string)
-            or len(token.string) <= PIECE
-        ):
-            continue
-        value = ast.literal_eval(token.string)
-        split = "(" + " ".join(repr(piece) for piece in _pieces(value)) + ")"
-        replacements.append((token.start[0], token.start[1], token.end[1], split))
-    for row, start, end, text in reversed(replacements):
+    for row in rows:
         line = lines[row - 1]
-        lines[row - 1] = line[:start] + text + line[end:]
+        for token in reversed(list(_strings(line))):
+            if re.match(r"[A-Za-z]*[fFbB]", token.string) or len(token.string) <= PIECE:
+                continue
+            value = ast.literal_eval(token.string)
+            split = "(" + " ".join(repr(piece) for piece in _pieces(value)) + ")"
+            line = line[: token.start[1]] + split + line[token.end[1] :]
+        lines[row - 1] = line
     return "".join(lines)
 
 
 def lint_clean(source: str, filename: str) -> str:
     """`source` fixed, formatted and free of ruff findings (see the module docstring)."""
     source = _fix_and_format(source, filename)
+    findings = _findings(source, filename)
     for _ in range(3):
-        rows = _long_lines(_findings(source, filename))
-        if not rows:
-            break
-        split = split_long_literals(source, rows)
+        rows = _long_lines(findings)
+        split = split_long_literals(source, rows) if rows else source
         if split == source:
             break
-        source = _fix_and_format(split, filename)
-    findings = _findings(source, filename)
+        source = _fix_and_format(split, filename)  # the fix drops needless parentheses
+        findings = _findings(source, filename)
     long_rows = _long_lines(findings)
     codes = {code for code, _ in findings} - {"E501"}
     if codes - ALLOWED_LINT:
