@@ -824,7 +824,7 @@ class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
                 self.notes.append(f"view {model.table.name!r} is not in the Prisma schema")
             model.name = self.find_free_name(_pascal(model.table.name), global_names)
             return
-        model.name = prisma_view.name
+        model.name = safe_class_name(prisma_view.name)
         fields = prisma_view.scalar_by_column()
         for column in model.table.columns:
             field = fields.get(column.name)
