@@ -50,7 +50,8 @@ check: install ## Types and lint: pyright, ruff check --fix, ruff check, ruff fo
 smoke: install ## Import the app and build its OpenAPI document
 	$(RUN) python -c "from app.main import app; d = app.openapi(); print(len(d['paths']), 'paths')"
 
-orm: models view-models ## Regenerate app/models.py and app/view_tables.py from DATABASE_URL
+orm: install ## Regenerate app/models.py and app/view_tables.py from DATABASE_URL (unset: from PRISMA_MIGRATIONS)
+	$(RUN) python -m scripts.generate_models all
 
 models: install ## Regenerate app/models.py (tables) from DATABASE_URL
 	$(RUN) python -m scripts.generate_models tables
@@ -58,8 +59,8 @@ models: install ## Regenerate app/models.py (tables) from DATABASE_URL
 view-models: install ## Regenerate app/view_tables.py (views) from DATABASE_URL
 	$(RUN) python -m scripts.generate_models views
 
-orm-check: install ## Replay PRISMA_MIGRATIONS on a throwaway database and diff the generated files
-	$(RUN) python -m scripts.orm_check
+orm-check: install ## Replay PRISMA_MIGRATIONS on a throwaway database and diff the generated files (WRITE=1 writes them)
+	$(RUN) python -m scripts.orm_check $(if $(WRITE),--write)
 
 openapi: install ## Write openapi.json from the app (production routes, no server or database)
 	$(RUN) python -m scripts.openapi
@@ -67,8 +68,8 @@ openapi: install ## Write openapi.json from the app (production routes, no serve
 openapi-check: install ## Fail with a diff when the committed openapi.json is stale
 	$(RUN) python -m scripts.openapi --check
 
-migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
-	$(RUN) python -m scripts.prisma_migrate
+migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL, or the embedded dev database when unset (like prisma migrate deploy)
+	$(RUN) python -m scripts.orm.migrate
 
 bench: install ## Load the service, a Prisma Client peer and an asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)

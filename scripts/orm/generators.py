@@ -8,8 +8,8 @@ back to sqlacodegen's naming and record what they could not know in `notes`.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlacodegen.generators import SQLModelGenerator, TablesGenerator
@@ -21,32 +21,23 @@ from sqlacodegen.models import (
     RelationshipType,
 )
 from sqlacodegen.utils import get_column_names, get_common_fk_constraints, render_callable
-from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid
+from sqlalchemy import ARRAY, JSON, Column, Enum, ForeignKeyConstraint, Table, Uuid, inspect
 from sqlalchemy.dialects.postgresql import DOMAIN, JSONB, TIMESTAMP
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import MetaData
 from sqlalchemy.types import NullType, TypeEngine
-from sqlmodel import SQLModel
 
 from app.prisma_defaults import PrismaDateTime
-from scripts.orm.dmmf import Datamodel, PrismaField, PrismaModel
+from scripts.orm.dmmf import Datamodel, PrismaEnum, PrismaField, PrismaModel
+from scripts.orm.names import enum_member_name, safe_attribute, safe_class_name
 from scripts.orm.prisma_values import PythonDefault, UnmappableDefault, python_default
 
 PRISMA_BOOKKEEPING = "_prisma_migrations"
-# Attribute names SQLModel/pydantic/SQLAlchemy use themselves on every model class.
 SQLMODEL_NAMES = {"Field", "Relationship", "SQLModel"}
-RESERVED_ATTRIBUTES = frozenset(dir(SQLModel)) | {"metadata", "registry"}
 
 
 class MappingError(RuntimeError):
     """The database and the Prisma schema disagree, or a construct cannot be mapped."""
-
-
-def safe_attribute(name: str) -> str:
-    """A Prisma field name usable as a model attribute (`metadata` -> `metadata_`)."""
-    if keyword.iskeyword(name) or name in RESERVED_ATTRIBUTES:
-        return name + "_"
-    return name
 
 
 def _pascal(name: str) -> str:
@@ -66,40 +57,104 @@ class _PrismaCommon(TablesGenerator):
     ) -> None:
         super().__init__(metadata, bind, options)
         self.datamodel = datamodel
+        self.default_schema = inspect(bind).default_schema_name or "public"
+        self._prisma_enums: dict[str, PrismaEnum] = {}  # class name -> Prisma enum
+        self._members: dict[str, list[EnumMember]] = {}  # class name -> members
         self.notes: list[str] = []
         self.migration: str | None = None
         # Extra keyword arguments for the Column being rendered (see render_column_callable).
         self._column_extras: dict[str, str] = {}
 
+    def _prisma_model_of(self, table: Table) -> PrismaModel | None:
+        """The Prisma model (or view) of a reflected table."""
+        if self.datamodel is None:
+            return None
+        return self.datamodel.model_for_table(table.name, table.schema, self.default_schema)
+
     def render_column_callable(self, is_table: bool, *args: Any, **kwargs: Any) -> str:
         return super().render_column_callable(is_table, *args, **kwargs, **self._column_extras)
 
     def _enum_name_to_class_name(self, enum_name: str) -> str:
-        if self.datamodel is not None:
-            prisma_enum = self.datamodel.enum_for_type(enum_name)
-            if prisma_enum is not None:
-                return prisma_enum.name
+        prisma_enum = self.datamodel.enum_for_type(enum_name) if self.datamodel else None
+        if self.datamodel is not None and prisma_enum is None:
             self.notes.append(f"enum type {enum_name!r} is not in the Prisma schema")
-        return _pascal(enum_name)
+        name = prisma_enum.name if prisma_enum is not None else _pascal(enum_name)
+        class_name = safe_class_name(name)
+        if class_name != name:
+            self.notes.append(f"enum {name} is class {class_name} (the name is taken in Python)")
+        if prisma_enum is not None:
+            self._prisma_enums[class_name] = prisma_enum
+        return class_name
 
-    def _enum_members(self, class_name: str, values: list[str]) -> list[tuple[str, str]]:
-        prisma_enum = None
-        if self.datamodel is not None:
-            prisma_enum = next((e for e in self.datamodel.enums if e.name == class_name), None)
+    def _enum_members(self, class_name: str) -> list[EnumMember]:
+        """The members of an enum class in the database's label order: Prisma's value names
+        (what Prisma's client speaks) as values, the database labels (`@map`) as labels."""
+        if class_name in self._members:
+            return self._members[class_name]
+        labels = self.enum_values[class_name]
+        prisma_enum = self._prisma_enums.get(class_name)
         if prisma_enum is None:
-            return [(_member_from_value(v), v) for v in values]
-        by_value = {v.db_value: v.name for v in prisma_enum.values}
-        unknown = [v for v in values if v not in by_value]
-        missing = [v for v in by_value if v not in values]
-        if unknown or missing:
-            raise MappingError(
-                f"enum {class_name} ({prisma_enum.db_type}) differs between the database "
-                f"and the Prisma schema: only in the database {unknown}, only in the "
-                f"schema {missing}. Apply the pending migrations or update the schema."
-            )
-        return [(by_value[v], v) for v in values]
+            names = {label: label for label in labels}
+        else:
+            names = {v.db_value: v.name for v in prisma_enum.values}
+            unknown = [label for label in labels if label not in names]
+            missing = [label for label in names if label not in labels]
+            if unknown or missing:
+                raise MappingError(
+                    f"enum {prisma_enum.name} ({prisma_enum.db_type}) differs between the "
+                    f"database and the Prisma schema: only in the database {unknown}, only "
+                    f"in the schema {missing}. Apply the pending migrations or update the schema."
+                )
+        taken: set[str] = set()
+        members = []
+        for label in labels:
+            value = names[label]
+            member = enum_member_name(value if prisma_enum else value.upper(), taken)
+            taken.add(member)
+            if prisma_enum is not None and member != value:
+                self.notes.append(
+                    f"enum {prisma_enum.name}: value {value} is member {class_name}.{member} "
+                    "(the name is taken in Python); its value stays " + repr(value)
+                )
+            members.append(EnumMember(member, value, label))
+        self._members[class_name] = members
+        return members
+
+    def enum_member_ref(self, class_name: str, value: str) -> str:
+        """`Class.member` for a Prisma value name (enum defaults)."""
+        member = next(m.name for m in self._enum_members(class_name) if m.value == value)
+        return f"{class_name}.{member}"
+
+    def _render_enum_type(self, class_name: str, enum_type: Enum) -> str:
+        """SQLAlchemy's Enum over the class: members bind as their database labels, and the
+        labels read back as members."""
+        self.add_import(Enum)
+        members = self._enum_members(class_name)
+        if all(m.value == m.label for m in members):
+            labels = "lambda cls: [member.value for member in cls]"
+        else:
+            labels = f"lambda _: {[m.label for m in members]!r}"
+        kwargs = {"values_callable": labels, "name": repr(enum_type.name)}
+        if enum_type.schema is not None:
+            kwargs["schema"] = repr(enum_type.schema)
+        return render_callable("Enum", class_name, kwargs=kwargs)
 
     def render_column_type(self, column: Column[Any]) -> str:
+        enum_class = self.enum_classes.get((column.table.name, column.name))
+        if enum_class is not None and isinstance(column.type, Enum):
+            return self._render_enum_type(enum_class, column.type)
+        if (
+            enum_class is not None
+            and isinstance(column.type, ARRAY)
+            and isinstance(column.type.item_type, Enum)
+        ):
+            self.add_import(ARRAY)
+            dimensions = column.type.dimensions
+            return render_callable(
+                "ARRAY",
+                self._render_enum_type(enum_class, column.type.item_type),
+                kwargs={"dimensions": repr(dimensions)} if dimensions is not None else {},
+            )
         if isinstance(column.type, JSON):
             # sqlacodegen cannot render JSON types whose astext_type is the default.
             self.add_import(column.type)
@@ -140,25 +195,24 @@ class _PrismaCommon(TablesGenerator):
         if not self.enum_values:
             return ""
         self.add_module_import("enum")
-        order = [e.name for e in self.datamodel.enums] if self.datamodel else []
-        names = sorted(
-            self.enum_values, key=lambda n: (order.index(n) if n in order else len(order), n)
-        )
+        order = {e.name: i for i, e in enumerate(self.datamodel.enums)} if self.datamodel else {}
+
+        def position(name: str) -> tuple[int, str]:
+            prisma_enum = self._prisma_enums.get(name)
+            return (order[prisma_enum.name] if prisma_enum else len(order), name)
+
         rendered = []
-        for name in names:
-            members = "\n".join(
-                f"    {member} = {value!r}"
-                for member, value in self._enum_members(name, self.enum_values[name])
-            )
+        for name in sorted(self.enum_values, key=position):
+            members = "\n".join(f"    {m.name} = {m.value!r}" for m in self._enum_members(name))
             rendered.append(f"class {name}(enum.StrEnum):\n{members}")
         return "\n\n\n".join(rendered)
 
 
-def _member_from_value(value: str) -> str:
-    member = "".join(c if c.isalnum() else "_" for c in value).upper() or "EMPTY"
-    if member[0].isdigit():
-        member = "_" + member
-    return member + "_" if keyword.iskeyword(member) else member
+@dataclass(frozen=True)
+class EnumMember:
+    name: str  # the Python member
+    value: str  # Prisma's name for it (the database label when there is no schema)
+    label: str  # the database label (`@map`)
 
 
 class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
@@ -181,6 +235,9 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
         self._referenced_side: set[int] = set()
         # id(relationship) -> [(key column, referenced column)] where no foreign key exists.
         self._explicit_joins: dict[int, list[tuple[str, str]]] = {}
+        # id(many-to-many relationship) -> (link table, its column for the source,
+        # source, its column for the target, target) where a foreign key is missing.
+        self._link_joins: dict[int, tuple[str, str, ModelClass, str, ModelClass]] = {}
         prisma_names = {m.name for m in datamodel.models} if datamodel else set()
         self._qualify_sqlmodel = bool(prisma_names & SQLMODEL_NAMES)
         if self._qualify_sqlmodel:
@@ -193,7 +250,7 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
 
     def fix_column_types(self, table: Table) -> None:
         super().fix_column_types(table)
-        prisma_model = self.datamodel.model_for_table(table.name) if self.datamodel else None
+        prisma_model = self._prisma_model_of(table)
         if prisma_model is not None:
             self._prisma_models[table.name] = prisma_model
             fields = prisma_model.scalar_by_column()
@@ -225,17 +282,20 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             )
             return super().generate_models()
         datamodel = self.datamodel
+        implicit = self._implicit_relation_tables()
         models: dict[str, Model] = {}
-        links: list[Model] = []
+        links: list[tuple[Model, str]] = []
         for table in sorted(self.metadata.tables.values(), key=lambda t: t.name):
-            if table.name not in self._prisma_models and self._implicit_relation(table):
+            if table.name not in self._prisma_models and table.name in implicit:
                 link = Model(table)
-                links.append(link)
+                links.append((link, implicit[table.name]))
                 models[table.name] = link
                 continue
             if table.name not in self._prisma_models:
                 self.notes.append(f"table {table.name!r} is not in the Prisma schema")
-            if not table.primary_key.columns:
+            elif not table.primary_key.columns:
+                self._key_on_prisma_identity(table, self._prisma_models[table.name])
+            if not any(column.primary_key for column in table.columns):
                 self.notes.append(f"table {table.name!r} has no primary key: a plain Table")
                 models[table.name] = Model(table)
                 continue
@@ -249,8 +309,8 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
                 for field in prisma_model.relation_fields():
                     if field.relation_from_fields:
                         self._add_relation(source, prisma_model, field, models)
-        for link in links:
-            self._add_implicit_many_to_many(link, models)
+        for link, relation_name in links:
+            self._add_implicit_many_to_many(link, relation_name, models)
 
         order = {m.table: i for i, m in enumerate(datamodel.models)}
         ordered = sorted(
@@ -268,13 +328,28 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             global_names.add(model.name)
         return ordered
 
-    def _implicit_relation(self, table: Table) -> bool:
-        """`_AToB(A, B)`: the table Prisma makes for an implicit many-to-many relation."""
-        return (
-            table.name.startswith("_")
-            and {c.name for c in table.columns} == {"A", "B"}
-            and len(table.foreign_key_constraints) == 2
-        )
+    def _implicit_relation_tables(self) -> dict[str, str]:
+        """`_Name` -> relation name, for each implicit many-to-many relation in the DMMF
+        (two list fields, neither holding the keys): the table Prisma makes for it,
+        whatever foreign keys the database still has."""
+        assert self.datamodel is not None
+        sides: dict[str, list[PrismaField]] = {}
+        for prisma_model in self.datamodel.models:
+            for field in prisma_model.relation_fields():
+                if field.relation_name and field.is_list and not field.relation_from_fields:
+                    sides.setdefault(field.relation_name, []).append(field)
+        return {f"_{name}": name for name, fields in sides.items() if len(fields) == 2}
+
+    def _key_on_prisma_identity(self, table: Table, prisma_model: PrismaModel) -> None:
+        """A model without `@id` is identified by a `@unique`/`@@unique` key: SQLAlchemy
+        needs a key to map a class, so that one is marked as the primary key."""
+        identity = prisma_model.identity_columns()
+        for column in table.columns:
+            column.primary_key = column.name in identity
+        if identity:
+            self.notes.append(
+                f"model {prisma_model.name} has no @id: keyed on its unique ({', '.join(identity)})"
+            )
 
     def _model_for(self, name: str, models: Mapping[str, Model]) -> tuple[PrismaModel, ModelClass]:
         assert self.datamodel is not None
@@ -335,10 +410,15 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
                 for column, name in zip(columns, field.relation_to_fields, strict=True)
             ]
             self._explicit_joins[id(forward)] = self._explicit_joins[id(reverse)] = pairs
+            cause = (
+                "dropped by a migration or never created"
+                if any(t.foreign_key_constraints for t in self.metadata.tables.values())
+                else 'the database has none at all: relationMode = "prisma"?'
+            )
             self.notes.append(
                 f"relation {prisma_model.name}.{field.name} has no foreign key in the "
-                'database (relationMode "prisma"): joined explicitly; Prisma\'s emulated '
-                "referential actions are not reproduced"
+                f"database ({cause}): joined explicitly; ON DELETE/UPDATE actions of the "
+                "relation are not enforced by the database"
             )
         if source is target:
             forward.remote_side = [
@@ -366,18 +446,16 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             return self._explicit_joins[id(relationship)]
         return [(element.parent.name, element.column.name) for element in constraint.elements]
 
-    def _add_implicit_many_to_many(self, link: Model, models: Mapping[str, Model]) -> None:
+    def _add_implicit_many_to_many(
+        self, link: Model, relation_name: str, models: Mapping[str, Model]
+    ) -> None:
         assert self.datamodel is not None
-        relation_name = link.table.name[1:]
         fields = [
             (prisma_model, field)
             for prisma_model in self.datamodel.models
             for field in prisma_model.relation_fields()
             if field.relation_name == relation_name and field.is_list
         ]
-        if len(fields) != 2:
-            self.notes.append(f"table {link.table.name!r} matches no implicit Prisma relation")
-            return
         by_column = {get_column_names(c)[0]: c for c in link.table.foreign_key_constraints}
         # Prisma: column A points to the model whose name sorts first; in a
         # self-relation, the field whose name sorts first reads its peers from A.
@@ -387,13 +465,26 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
         side_a = self._model_for(model_a.name, models)[1]
         side_b = self._model_for(model_b.name, models)[1]
         to_b = RelationshipAttribute(
-            RelationshipType.MANY_TO_MANY, side_a, side_b, by_column["B"], link
+            RelationshipType.MANY_TO_MANY, side_a, side_b, by_column.get("B"), link
         )
         to_a = RelationshipAttribute(
-            RelationshipType.MANY_TO_MANY, side_b, side_a, by_column["A"], link, to_b
+            RelationshipType.MANY_TO_MANY, side_b, side_a, by_column.get("A"), link, to_b
         )
         to_b.backref = to_a
-        if side_a is side_b:
+        missing = [column for column in ("A", "B") if column not in by_column]
+        if missing:
+            # Say the joins: SQLAlchemy cannot infer them without both foreign keys.
+            table = link.table.name
+            keys = {"A": side_a, "B": side_b}
+            self._link_joins[id(to_b)] = (table, "A", keys["A"], "B", keys["B"])
+            self._link_joins[id(to_a)] = (table, "B", keys["B"], "A", keys["A"])
+            self.notes.append(
+                f"table {table!r} of the implicit many-to-many relation {relation_name} "
+                f"({model_a.name}.{field_a.name} / {model_b.name}.{field_b.name}) has no "
+                f"foreign key on column {' or '.join(missing)} in the database (dropped by "
+                "a migration?): joined explicitly"
+            )
+        elif side_a is side_b:
             key = side_a.table.primary_key.columns[0].name
             to_b.primaryjoin = [(side_a, key, link, "B")]
             to_b.secondaryjoin = [(side_a, key, link, "A")]
@@ -526,8 +617,14 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             return None
         enum_class = self.enum_classes.get((column.table.name, column.name))
         timezone = isinstance(column.type, TIMESTAMP) and bool(column.type.timezone)
+
+        def member(value: str) -> str:
+            if enum_class is None:
+                raise UnmappableDefault(f"enum default {value!r} without an enum type")
+            return self.enum_member_ref(enum_class, value)
+
         try:
-            return python_default(field, enum_class, timezone)
+            return python_default(field, member, timezone)
         except UnmappableDefault as exc:
             raise MappingError(
                 f"{column.table.name}.{column.name}: cannot reproduce {exc}"
@@ -625,6 +722,14 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             keys = ", ".join(f"{owner.name}.{owner.get_column_attribute(k).name}" for k, _ in pairs)
             kwargs["primaryjoin"] = repr(join)
             kwargs["foreign_keys"] = repr(f"[{keys}]")
+        link_join = self._link_joins.get(id(relationship))
+        if link_join is not None:
+            table, own_column, source, other_column, target = link_join
+            own_key = self._key_attribute(source)
+            other_key = self._key_attribute(target)
+            kwargs["primaryjoin"] = repr(f"{source.name}.{own_key} == {table}.c.{own_column}")
+            kwargs["secondaryjoin"] = repr(f"{target.name}.{other_key} == {table}.c.{other_column}")
+            kwargs["foreign_keys"] = repr(f"[{table}.c.A, {table}.c.B]")
         if relationship.type is RelationshipType.MANY_TO_MANY:
             # The link rows go with either side (ON DELETE CASCADE in the database).
             kwargs["passive_deletes"] = "True"
@@ -633,6 +738,12 @@ class PrismaSQLModelGenerator(_PrismaCommon, SQLModelGenerator):
             # instead of SQLAlchemy nulling the children's NOT NULL key first.
             kwargs["passive_deletes"] = "'all'"
         return kwargs
+
+    @staticmethod
+    def _key_attribute(model: ModelClass) -> str:
+        """The attribute of the model's single-column key (what an implicit relation joins on)."""
+        key = next(column for column in model.table.columns if column.primary_key)
+        return model.get_column_attribute(key.name).name
 
     def collect_imports(self, models: Iterable[Model]) -> None:
         super().collect_imports(models)
@@ -707,13 +818,13 @@ class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
         return table.name not in self.views
 
     def generate_model_name(self, model: Model, global_names: set[str]) -> None:
-        prisma_view = self.datamodel.model_for_table(model.table.name) if self.datamodel else None
+        prisma_view = self._prisma_model_of(model.table)
         if prisma_view is None:
             if self.datamodel is not None:
                 self.notes.append(f"view {model.table.name!r} is not in the Prisma schema")
             model.name = self.find_free_name(_pascal(model.table.name), global_names)
             return
-        model.name = prisma_view.name
+        model.name = safe_class_name(prisma_view.name)
         fields = prisma_view.scalar_by_column()
         for column in model.table.columns:
             field = fields.get(column.name)
@@ -731,5 +842,16 @@ class PrismaViewsGenerator(_PrismaCommon, TablesGenerator):
 
     def fix_column_types(self, table: Table) -> None:
         super().fix_column_types(table)
+        prisma_view = self._prisma_model_of(table)
+        fields = prisma_view.scalar_by_column() if prisma_view else {}
+        # A view's columns all reflect as nullable and keyless: Prisma knows better. The
+        # key (`@id`, else its first `@unique`) lets a row be addressed like a table's.
+        identity = prisma_view.identity_columns() if prisma_view else []
         for column in table.columns:
-            column.type = self._prisma_type(column, None)
+            field = fields.get(column.name)
+            column.type = self._prisma_type(column, field)
+            if field is not None:
+                column.nullable = not field.is_required and not field.is_list
+            column.primary_key = column.name in identity
+        if prisma_view is not None and not identity:
+            self.notes.append(f"view {prisma_view.name} has no @id or @unique: no key")

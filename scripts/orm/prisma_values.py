@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -58,9 +59,11 @@ def now_default(timezone: bool, on_update: bool) -> PythonDefault:
 
 
 def python_default(
-    field: PrismaField, enum_class: str | None, timezone: bool
+    field: PrismaField, enum_member: Callable[[str], str], timezone: bool
 ) -> PythonDefault | None:
-    """The Python-side default for `field`, or None when the database makes the value."""
+    """The Python-side default for `field`, or None when the database makes the value.
+
+    `enum_member` turns a Prisma enum value name into the code of its member."""
     if field.is_updated_at:
         return now_default(timezone, on_update=True)
     call = field.default_call
@@ -79,19 +82,19 @@ def python_default(
         return _runtime(function)
     if not field.has_default:
         return None
-    return _literal(field, field.default, enum_class)
+    return _literal(field, field.default, enum_member)
 
 
-def _literal(field: PrismaField, value: Any, enum_class: str | None) -> PythonDefault:
+def _literal(field: PrismaField, value: Any, enum_member: Callable[[str], str]) -> PythonDefault:
     if field.is_list:
         if not isinstance(value, list):
             raise UnmappableDefault(f"list default {value!r}")
         if not value:
             return PythonDefault("default_factory", "list")
-        items, imports = zip(*(_scalar(field, v, enum_class) for v in value), strict=True)
+        items, imports = zip(*(_scalar(field, v, enum_member) for v in value), strict=True)
         merged = tuple(sorted({i for group in imports for i in group}))
         return PythonDefault("default_factory", f"lambda: [{', '.join(items)}]", None, merged)
-    source, imports = _scalar(field, value, enum_class)
+    source, imports = _scalar(field, value, enum_member)
     if field.type == "Json":
         parsed = json.loads(value) if isinstance(value, str) else value
         if parsed == {}:
@@ -104,13 +107,11 @@ def _literal(field: PrismaField, value: Any, enum_class: str | None) -> PythonDe
 
 
 def _scalar(
-    field: PrismaField, value: Any, enum_class: str | None
+    field: PrismaField, value: Any, enum_member: Callable[[str], str]
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     kind = field.type
     if field.kind == "enum":
-        if enum_class is None:
-            raise UnmappableDefault(f"enum default {value!r} without an enum type")
-        return f"{enum_class}.{value}", ()
+        return enum_member(str(value)), ()
     if kind == "String":
         return repr(str(value)), ()
     if kind == "Boolean":

@@ -1,14 +1,17 @@
 """`make orm` output: stable, committed, checked against the migrations, loud on mismatch."""
 
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from app.core.dburl import libpq_url
-from scripts import orm_check
-from scripts.generate_models import GenerationError, generate, load_datamodel
+from scripts import generate_models, orm_check
+from scripts.generate_models import DATABASE_ONLY, GenerationError, generate, load_datamodel
+from scripts.orm import migrate
 from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
 from tests.orm.generated_module import import_in_subprocess, run_in_subprocess
@@ -24,7 +27,7 @@ def test_generating_twice_gives_the_committed_files(database_url: str) -> None:
 
         assert first == second
         assert first == (ROOT / "app" / committed).read_text(), (
-            f"app/{committed} is stale: run `uv run python -m scripts.orm_check --write`"
+            f"app/{committed} is stale: run `{orm_check.FIX_COMMAND}`"
         )
 
 
@@ -48,6 +51,51 @@ def test_orm_check_shows_a_diff_and_the_fix_after_a_new_migration(
     assert '+PRISMA_MIGRATION: str | None = "20260301000000_tag_color"' in out
     assert orm_check.FIX_COMMAND in out
     assert "view_tables.py" in out  # its migration constant moved too
+
+
+def test_the_printed_fix_is_a_make_command_that_writes() -> None:
+    """The hint runs as printed wherever uv lives (the Makefile finds it)."""
+    command = orm_check.FIX_COMMAND.split()
+    make = shutil.which("make")
+    assert make is not None, "make is needed to run the project's commands"
+    dry_run = subprocess.run(  # noqa: S603  (make, with the hint's own arguments)
+        [make, "-n", *command[1:]], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+    assert command[0] == "make"
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "-m scripts.orm_check --write" in dry_run.stdout
+
+
+def test_without_database_url_make_orm_generates_from_the_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+
+    assert generate_models.main(["all", "--out", str(tmp_path)]) == 0
+
+    assert "replaying prisma/migrations into a throwaway database" in capsys.readouterr().err
+    for name in ("models.py", "view_tables.py"):
+        assert (tmp_path / name).read_text() == (ROOT / "app" / name).read_text()
+
+
+def test_without_database_url_make_migrate_migrates_the_embedded_dev_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+    # Directly under the system's temporary folder: the embedded server may run as another
+    # user (when the tests run as root), who cannot enter pytest's private folders.
+    with tempfile.TemporaryDirectory(prefix="dev-data-") as data:
+        monkeypatch.setattr(migrate, "DATA_DIR", Path(data) / "postgres")
+
+        assert migrate.main() == 0
+        first = capsys.readouterr()
+        assert migrate.main() == 0
+        second = capsys.readouterr()
+
+    assert "migrating the embedded development database" in first.err
+    assert "20260201000000_page_stats" in first.out
+    assert second.out.startswith("applied 0 migration(s)")
 
 
 def test_a_schema_field_without_a_column_stops_generation(
@@ -93,7 +141,7 @@ def test_without_a_prisma_schema_models_still_import(database_url: str, tmp_path
         "_PageToTag",
         "audit_logs",
     }
-    assert notes == ["PRISMA_SCHEMA is empty: generating from the database alone"]
+    assert notes == [DATABASE_ONLY]
     assert any("client-side defaults" in note for note in generated.notes)
 
 

@@ -225,7 +225,9 @@ async def test_self_relation_and_composite_key(session: AsyncSession) -> None:
 
 
 async def test_enum_values_round_trip_including_mapped_ones(session: AsyncSession) -> None:
-    user = new_user(role=Role.VIEWER)
+    # Values are what Prisma's client speaks; `@map`ped labels stay in the database.
+    assert [role.value for role in Role] == ["ADMIN", "EDITOR", "VIEWER"]
+    user = new_user(role=Role("VIEWER"))
     page = new_page(user, status=PageStatus.ARCHIVED)
     session.add(page)
     await session.commit()
@@ -254,3 +256,9 @@ async def test_a_view_reads_through_view_tables(session: AsyncSession) -> None:
 
     assert (row.slug, row.authorEmail, row.tagCount) == (page.slug, author.email, 2)
     assert row.updatedAt == page.updatedAt
+
+
+def test_a_view_is_keyed_and_knows_its_required_fields() -> None:
+    """Prisma's `@unique` on a view's field is the key a row is addressed by."""
+    assert [column.name for column in PublishedPage.primary_key] == ["id"]
+    assert not any(column.nullable for column in PublishedPage.columns)
