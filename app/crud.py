@@ -10,9 +10,9 @@ Each call is one statement (a second only to count an empty page, or to tell a
 missing row from a changed one after a write that matched none), atomic on its own,
 on a pooled connection held only while it runs. Several calls given one `transaction`
 share it instead (domain logic that must change several rows at once). SQLAlchemy
-builds each statement from the table's columns once per shape (model, columns named, order), every value a
-bound parameter, and compiles it once; asyncpg runs it. SQLAlchemy's session,
-execution and result layers cost more CPU than the query itself.
+builds each statement from the table's columns once per shape (model, columns named,
+order), every value a bound parameter, and compiles it once; asyncpg runs it.
+SQLAlchemy's session, execution and result layers cost more CPU than the query itself.
 """
 
 from __future__ import annotations
