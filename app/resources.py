@@ -9,7 +9,8 @@ read-only fields, the default order.
 
 from pydantic import Field, StringConstraints
 
-from app.core.resource import Resource
+from app import view_tables
+from app.core.resource import Resource, view_model
 from app.models import AuditLog, Page, PageRevision, Profile, Tag, User
 
 NonEmpty = StringConstraints(min_length=1)
@@ -56,4 +57,16 @@ PAGE_REVISIONS = Resource(PageRevision, constraints={"title": (NonEmpty,)})
 
 AUDIT_LOGS = Resource(AuditLog, order_by=("-createdAt",), constraints={"action": (NonEmpty,)})
 
-RESOURCES: tuple[Resource, ...] = (PAGES, USERS, PROFILES, TAGS, PAGE_REVISIONS, AUDIT_LOGS)
+PUBLISHED_PAGES = Resource(
+    view_model(view_tables.PublishedPage), writable=False, order_by=("-updatedAt",)
+)
+
+RESOURCES: tuple[Resource, ...] = (
+    PAGES,
+    USERS,
+    PROFILES,
+    TAGS,
+    PAGE_REVISIONS,
+    AUDIT_LOGS,
+    PUBLISHED_PAGES,
+)

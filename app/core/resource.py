@@ -32,11 +32,12 @@ from sqlalchemy import (
     LargeBinary,
     Numeric,
     String,
+    Table,
     Time,
     Uuid,
     inspect,
 )
-from sqlalchemy.orm import Mapper, RelationshipProperty
+from sqlalchemy.orm import Mapper, RelationshipProperty, registry
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
@@ -159,6 +160,14 @@ def _has_model_default(model: type[Any], attribute: str) -> bool:
     if info is None:
         return False
     return info.default_factory is not None or (info.default is not None and not info.is_required())
+
+
+def view_model(table: Table) -> type[Any]:
+    """A class mapped onto a view's Table (app/view_tables.py), so that a view is served
+    like a model: keyed by the columns the generator marks as its key."""
+    model = type(table.name, (), {"__doc__": f"The view {table.name}, read-only."})
+    registry(metadata=table.metadata).map_imperatively(model, table)
+    return model
 
 
 def _words(name: str) -> list[str]:

@@ -67,3 +67,20 @@ async def test_every_prisma_type_reads_as_prisma_client_reads_it(
     user = (await client.get(f"/users/{author_id}")).json()
     assert user == prisma_oracle.query("User", "findUnique", {"where": {"id": author_id}})
     assert user["role"] == "ADMIN"  # stored as `admin` (@map), spoken as Prisma names it
+
+
+async def test_a_view_reads_as_prisma_client_reads_it(
+    client: AsyncClient, prisma_oracle: PrismaOracle, author_id: str
+) -> None:
+    created = await client.post(
+        "/pages/", json={"title": "Seen", "slug": f"seen-{author_id[:8]}", "authorId": author_id}
+    )
+    page_id = created.json()["id"]
+    published = await client.post(f"/pages/{page_id}/publish")
+    assert published.status_code == 200, published.text
+    ours = await client.get(f"/published-pages/{page_id}")
+    assert ours.status_code == 200, ours.text
+    theirs = prisma_oracle.query("PublishedPage", "findUnique", {"where": {"id": page_id}})
+    assert ours.json() == theirs
+    listed = (await client.get("/published-pages/", params={"limit": 100})).json()["data"]
+    assert theirs in listed
