@@ -68,7 +68,7 @@ openapi-check: install ## Fail with a diff when the committed openapi.json is st
 	$(RUN) python -m scripts.openapi --check
 
 migrate: install ## Apply PRISMA_MIGRATIONS to DATABASE_URL (like prisma migrate deploy)
-	$(RUN) python -m scripts.prisma_migrate
+	$(RUN) python -m app.cli.prisma_migrate
 
 bench: install ## Load the service and a bare asyncpg reference with wrk (ROWS=10000; BENCH_ARGS="--json out.json")
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import uvicorn
 
+from app.cli.prisma_migrate import deploy
 from app.core.config import ROOT, Settings, settings_or_exit
 from app.core.dburl import masked
 from scripts.env import tool_settings
-from scripts.prisma_migrate import deploy
 from scripts.seed import seed
 from scripts.throwaway_pg import embedded_server
 from scripts.token import local_token

@@ -15,6 +15,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from app.cli.prisma_migrate import MigrationError, deploy
 from scripts.env import ROOT, tool_settings
 from scripts.generate_models import (
     OUTPUTS,
@@ -24,7 +25,6 @@ from scripts.generate_models import (
     project_path,
     resolve_schema,
 )
-from scripts.prisma_migrate import MigrationError, deploy
 from scripts.throwaway_pg import throwaway_database
 
 FIX_COMMAND = "uv run python -m scripts.orm_check --write"

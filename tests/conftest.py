@@ -15,7 +15,7 @@ import pytest
 # app.main builds the process's app on import, which needs an environment.
 os.environ.setdefault("ENVIRONMENT", "local")
 
-from scripts.prisma_migrate import deploy
+from app.cli.prisma_migrate import deploy
 from scripts.throwaway_pg import ensure_runtime_dir, throwaway_database
 
 ensure_runtime_dir()  # before any test module imports the embedded server

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     LOG_LEVEL: LogLevel = "INFO"
     LOG_JSON: bool | None = None  # unset: JSON lines outside local, readable text in local
 
-    # The production server (scripts/serve.py; the image listens on 0.0.0.0).
+    # The production server (app/cli/serve.py; the image listens on 0.0.0.0).
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     WEB_CONCURRENCY: int = Field(default=1, ge=1)  # worker processes

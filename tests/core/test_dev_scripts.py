@@ -11,10 +11,10 @@ import asyncpg
 import jwt
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.config import Settings
 from app.core.dburl import libpq_url, parse
 from scripts import dev, token
-from scripts.prisma_migrate import deploy
 from scripts.seed import seed
 from scripts.throwaway_pg import database_on
 from tests.conftest import EXAMPLE_MIGRATIONS

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import asyncpg_url
 from scripts.generate_models import generate, load_datamodel
-from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 from tests.orm.contrib_postgres import Unavailable, contrib_server
 from tests.orm.generated_module import run_in_subprocess
