@@ -3,6 +3,10 @@
 With TEST_DATABASE_URL set, a uniquely named database is created on that server and
 dropped at the end; otherwise an embedded PostgreSQL is started. DATABASE_URL is
 never touched.
+
+Two tiers: `make test` runs `pytest --fast` (the edit-test loop), which leaves out the
+files under FULL_TIER without importing them (they import the model generator and the
+fuzzer, seconds on their own); `make test MODE=full`, CI and plain `pytest` run everything.
 """
 
 import asyncio
@@ -20,9 +24,42 @@ from scripts.throwaway_pg import ensure_runtime_dir, throwaway_database
 
 ensure_runtime_dir()  # before any test module imports the embedded server
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 EXAMPLE_MIGRATIONS = ROOT / "prisma" / "migrations"
 EXAMPLE_SCHEMA = ROOT / "prisma" / "schema.prisma"
+
+# Files and folders (relative to tests/) of the full tier: they start servers of their own
+# (PostgreSQL, uvicorn, PgBouncer, a Sentry stand-in), run Node or the model generator,
+# rebuild the image's environment, or fuzz.
+FULL_TIER = {
+    "bench",
+    "contract/test_typescript_client.py",
+    "core/test_make_check.py",
+    "deploy/test_image.py",
+    "observability/test_sentry.py",
+    "orm/test_orm_edge_cases.py",
+    "orm/test_orm_generation.py",
+    "orm/test_orm_realworld.py",
+    "reliability/test_database_faults.py",
+    "reliability/test_fuzz.py",
+    "reliability/test_graceful_shutdown.py",
+    "reliability/test_pgbouncer.py",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the fast tier: leave out tests that start servers, run Node or fuzz",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("fast") and collection_path.is_relative_to(TESTS):
+        return collection_path.relative_to(TESTS).as_posix() in FULL_TIER or None
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ import asyncio
 import os
 import re
 import socket
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from app.core.dburl import libpq_url, parse
 from scripts import dev, token
 from scripts.seed import seed
 from scripts.throwaway_pg import database_on
-from tests.conftest import EXAMPLE_MIGRATIONS
+from tests.conftest import EXAMPLE_MIGRATIONS, ROOT
 from tests.reliability.servers import free_port
 
 SECRET_KEY = "dev-scripts-secret-" + "z" * 32
@@ -170,3 +172,21 @@ def test_make_token_prints_a_token_for_the_secret_key(capsys: pytest.CaptureFixt
     claims = jwt.decode(capsys.readouterr().out.strip(), SECRET_KEY, algorithms=["HS256"])
     assert claims["sub"] == "alice"
     assert claims["exp"] - claims["iat"] == 300
+
+
+def test_the_uv_bootstrap_fails_with_one_line_when_the_index_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/simple"
+    result = subprocess.run(  # noqa: S603 - the project's own bootstrap script
+        [sys.executable, str(ROOT / "scripts" / "get_uv.py"), str(tmp_path / "bin")],
+        env={**os.environ, "UV_INDEX_URL": closed},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"cannot fetch uv from {closed} (")
+    assert not (tmp_path / "bin").exists()
