@@ -36,6 +36,7 @@ FULL_TIER = {
     "bench",
     "contract/test_typescript_client.py",
     "core/test_make_check.py",
+    "core/test_make_run.py",
     "deploy/test_image.py",
     "observability/test_sentry.py",
     "orm/test_orm_edge_cases.py",

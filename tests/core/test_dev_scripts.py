@@ -7,10 +7,8 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import jwt
@@ -93,56 +91,10 @@ def test_make_seed_seeds_database_url(
     assert _messages(captured.err) == ["seeded demo data", "demo data already present"]
 
 
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    # Not tmp_path: pytest prunes old base temp folders, and other pytest processes on
-    # the same machine may do so while the server still uses this one.
-    with tempfile.TemporaryDirectory(prefix="dev-pg-") as folder:
-        yield Path(folder) / "postgres"
-
-
-def test_make_run_starts_a_persistent_embedded_database_and_serves_with_reload(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    served: list[dict[str, Any]] = []
-
-    def serve(app: str, **options: Any) -> None:
-        url = dev.os.environ["DATABASE_URL"]
-        served.append({"app": app, "url": url, "pages": asyncio.run(_count(url, PAGES)), **options})
-
-    monkeypatch.setattr(dev, "DATA_DIR", data_dir)
-    monkeypatch.setattr(dev.uvicorn, "run", serve)
-
-    port = free_port()
-    assert dev.main(["--port", str(port)]) == 0
-    first = _messages(capsys.readouterr().err)
-    assert "applied migration 20260101000000_init" in first and "seeded demo data" in first
-    assert f"API docs: http://127.0.0.1:{port}/docs (ReDoc: http://127.0.0.1:{port}/redoc)" in first
-    assert f"OpenAPI document: http://127.0.0.1:{port}/api/v1/openapi.json" in first
-
-    monkeypatch.delenv("DATABASE_URL")  # exported for the server by the first run
-    assert dev.main(["--port", str(port)]) == 0  # the data outlives the server
-    second = _messages(capsys.readouterr().err)
-    assert not any("applied migration" in m for m in second)
-    assert "demo data already present" in second
-
-    assert [call["pages"] for call in served] == [4, 4]
-    call = served[0]
-    assert (call["app"], call["host"], call["port"], call["reload"]) == (
-        "app.main:app",
-        "127.0.0.1",
-        port,
-        True,
-    )
-    # uvicorn logs through the service's pipeline: its own format never shows.
-    assert (call["log_config"], call["access_log"]) == (None, False)
-    with pytest.raises(OSError):  # stopped once the server returned
-        asyncio.run(_count(call["url"], PAGES))
-
-
 def test_make_run_on_a_taken_port_starts_nothing_and_names_a_free_one(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    data_dir = tmp_path / "postgres"
     monkeypatch.setattr(dev, "DATA_DIR", data_dir)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -150,7 +102,9 @@ def test_make_run_on_a_taken_port_starts_nothing_and_names_a_free_one(
         port = taken.getsockname()[1]
         assert dev.main(["--port", str(port)]) == 1
     (message,) = _messages(capsys.readouterr().err)
-    suggested = int(re.fullmatch(rf"port {port} on 127.0.0.1 is in use: .*PORT=(\d+)`", message)[1])
+    named = re.fullmatch(rf"port {port} on 127.0.0.1 is in use: .*PORT=(\d+)`", message)
+    assert named is not None, message
+    suggested = int(named[1])
     assert suggested > port and dev.port_problem("127.0.0.1", suggested) is None
     assert not data_dir.exists()  # no database was started
 
