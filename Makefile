@@ -85,5 +85,5 @@ bench: install ## Load the service and a bare asyncpg reference with wrk (ROWS=1
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and local data
-	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules \
+	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage .coverage.* htmlcov scripts/prisma_dmmf/node_modules \
 		tests/contract/node_modules tests/contract/generated
