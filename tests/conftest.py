@@ -29,10 +29,13 @@ ROOT = TESTS.parent
 EXAMPLE_MIGRATIONS = ROOT / "prisma" / "migrations"
 EXAMPLE_SCHEMA = ROOT / "prisma" / "schema.prisma"
 
-# Files and folders (relative to tests/) of the full tier: they start servers of their own
-# (PostgreSQL, uvicorn, PgBouncer, a Sentry stand-in), run Node or the model generator,
-# rebuild the image's environment, or fuzz.
+# Folders, files and single tests (relative to tests/) of the full tier: they start servers
+# or processes of their own (PostgreSQL, uvicorn, PgBouncer, a Sentry stand-in, the app in a
+# fresh interpreter), run Node or the model generator, rebuild the image's environment, or fuzz.
 FULL_TIER = {
+    "contract/test_openapi_document.py::test_the_committed_document_is_the_one_the_app_generates",
+    "core/test_config.py::test_startup_is_refused_for_changethis_in_production_with_one_line",
+    "core/test_config.py::test_startup_without_environment_names_it",
     "bench",
     "contract/test_typescript_client.py",
     "core/test_make_check.py",
@@ -61,6 +64,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if config.getoption("fast") and collection_path.is_relative_to(TESTS):
         return collection_path.relative_to(TESTS).as_posix() in FULL_TIER or None
     return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("fast"):
+        return
+    kept, full = [], []
+    for item in items:
+        test = item.nodeid.removeprefix("tests/").split("[")[0]  # parameters aside
+        (full if test in FULL_TIER else kept).append(item)
+    if full:
+        config.hook.pytest_deselected(items=full)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
