@@ -42,14 +42,13 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY app ./app
-COPY scripts/__init__.py scripts/env.py scripts/prisma_migrate.py scripts/serve.py scripts/healthcheck.py ./scripts/
 # Compiled as root: the app user cannot write next to the sources.
-RUN python -m compileall -q app scripts
+RUN python -m compileall -q app
 
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["python", "-m", "scripts.healthcheck"]
+    CMD ["python", "-m", "app.cli.healthcheck"]
 # Exec form: the server is PID 1 and gets SIGTERM itself, finishes in-flight requests
 # (up to GRACEFUL_SHUTDOWN_TIMEOUT seconds), then runs the lifespan shutdown.
-CMD ["python", "-m", "scripts.serve"]
+CMD ["python", "-m", "app.cli.serve"]

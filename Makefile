@@ -6,10 +6,13 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --locked
 export ENVIRONMENT ?= local
 
-MODE ?= quick
+MODE ?= fast
 ROWS ?= 10000
+# pytest keeps its compiled, assertion-rewritten test modules in __pycache__ whatever the
+# shell says: with PYTHONDONTWRITEBYTECODE set, every run would compile them all again.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(RUN) pytest
 
-.PHONY: help install run seed token test check smoke orm models view-models orm-check migrate bench openapi openapi-check clean
+.PHONY: help install run seed token test check fix format smoke orm models view-models orm-check migrate bench openapi openapi-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -20,32 +23,40 @@ $(CURDIR)/.tools/bin/uv:
 		|| (rm -rf .tools && python3 scripts/get_uv.py .tools/bin)
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 	@touch $@
 
 install: .venv/.synced ## Create .venv with the locked dependencies
 
-run: install ## Serve the API with reload on 127.0.0.1:8000 (embedded database when DATABASE_URL is unset)
-	$(RUN) python -m scripts.dev
+run: install ## Serve the API with reload on HOST:PORT (127.0.0.1:8000; embedded database when DATABASE_URL is unset)
+	@$(RUN) python -m scripts.dev $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 seed: install ## Insert demo data into DATABASE_URL (or the embedded dev database) once
-	$(RUN) python -m scripts.dev --seed-only
+	@$(RUN) python -m scripts.dev --seed-only
 
 token: install ## Print a bearer token signed with SECRET_KEY
 	@$(RUN) python -m scripts.token
 
-test: install ## Run the tests on a throwaway PostgreSQL (MODE=full adds coverage, fail under 90%)
+test: install ## The fast tier on a throwaway PostgreSQL; MODE=full: every test, with coverage (fails under 90%)
 ifeq ($(MODE),full)
-	$(RUN) pytest --cov=app --cov=scripts --cov-report=term-missing:skip-covered --cov-fail-under=90
+	@$(PYTEST) --cov=app --cov=scripts --cov-report=term-missing:skip-covered --cov-fail-under=90
+else ifeq ($(MODE),fast)
+	@$(PYTEST) --fast -p no:schemathesis -p no:hypothesispytest  # the fuzzer's plugins: full tier
 else
-	$(RUN) pytest
+	$(error MODE is "$(MODE)": use MODE=fast (the default) or MODE=full)
 endif
 
-check: install ## Types and lint: pyright, ruff check --fix, ruff check, ruff format --check
+check: install ## Change nothing, fail on any finding: pyright, ruff check, ruff format --check
 	$(RUN) pyright
-	$(RUN) ruff check --fix
 	$(RUN) ruff check
 	$(RUN) ruff format --check
+
+fix: install ## Apply ruff's fixes and its formatting (make check shows what is left)
+	$(RUN) ruff check --fix
+	$(RUN) ruff format
+
+format: install ## Apply ruff's formatting only
+	$(RUN) ruff format
 
 smoke: install ## Import the app and build its OpenAPI document
 	$(RUN) python -c "from app.main import app; d = app.openapi(); print(len(d['paths']), 'paths')"
@@ -75,7 +86,7 @@ bench: install ## Load the service, a Prisma Client peer and an asyncpg referenc
 	$(RUN) python -m scripts.bench --rows $(ROWS) $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and local data
-	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage htmlcov scripts/prisma_dmmf/node_modules \
+	rm -rf .venv .tools .data .pytest_cache .ruff_cache .coverage .coverage.* htmlcov scripts/prisma_dmmf/node_modules \
 		tests/contract/node_modules tests/contract/generated \
 		tests/prisma_oracle/node_modules tests/prisma_oracle/generated \
 		scripts/bench/prisma_peer/node_modules scripts/bench/prisma_peer/generated

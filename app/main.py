@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from loguru import logger
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -37,14 +38,19 @@ from app.core.schema_fit import check_schema_fit
 from app.core.unfit_answers import unfit_answers
 from app.expected_schema import EXPECTED_SCHEMA
 
+DOCS_ASSETS_PATH = "/docs-assets"
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or settings_or_exit()
     setup_observability(settings)
-    app = FastAPI(
+    # /docs and /redoc with their scripts and styles served from the app, not a CDN:
+    # they work offline and behind proxies that block CDNs.
+    app = FastAPIOffline(
         title=settings.PROJECT_NAME,
         openapi_url=f"{API_V1_PREFIX}/openapi.json",
         lifespan=_lifespan,
+        static_url=DOCS_ASSETS_PATH,
     )
     app.state.settings = settings
     app.state.database = None

@@ -22,6 +22,7 @@ from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
+from app.cli.prisma_migrate import MigrationError, deploy
 from app.core.dburl import masked, psycopg_url
 from scripts.env import ROOT, tool_settings
 from scripts.orm.dmmf import Datamodel, DmmfError, read_datamodel
@@ -32,7 +33,6 @@ from scripts.orm.generators import (
     PrismaViewsGenerator,
 )
 from scripts.orm.lint import LintError, lint_clean
-from scripts.prisma_migrate import MigrationError, deploy
 from scripts.throwaway_pg import throwaway_database
 
 OUTPUTS = {"tables": "models.py", "views": "view_tables.py"}

@@ -74,4 +74,11 @@ def main(dest: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    main(Path(sys.argv[1]))
+    try:
+        main(Path(sys.argv[1]))
+    except OSError as exc:  # URLError, timeouts, refused or reset connections
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        sys.exit(
+            f"cannot fetch uv from {INDEX} ({reason}): check the network or set UV_INDEX_URL, "
+            "or install uv yourself and run make again"
+        )

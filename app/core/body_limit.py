@@ -2,16 +2,23 @@
 
 FastAPI's `max_body_size` (set on the API router) also stops bodies that grow past the
 limit while streaming (chunked uploads), but answers a too-large Content-Length in
-plain text; this runs first, so every 413 has the `{"detail": ...}` shape.
+plain text; this runs first, so every 413 has the `{"detail": ...}` shape, and says
+the body's size and the limit.
 """
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-TOO_LARGE = "Content Too Large"  # FastAPI's own wording for the streamed case
 # Reading the headers costs on every request; GET, HEAD and OPTIONS carry no body here.
 _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def too_large(limit: int, size: int | None = None) -> str:
+    """What a 413 says: the body's size when it was declared, and always the limit."""
+    if size is None:
+        return f"body is larger than the limit of {limit:,} bytes"
+    return f"body is {size:,} bytes; the limit is {limit:,}"
 
 
 class DeclaredBodyLimit:
@@ -23,7 +30,8 @@ class DeclaredBodyLimit:
         if scope["type"] == "http" and scope["method"] not in _WITHOUT_BODY:
             length = Headers(scope=scope).get("content-length", "")
             if length.isdigit() and int(length) > self.max_body_size:
-                response = JSONResponse({"detail": TOO_LARGE}, status_code=413)
+                detail = too_large(self.max_body_size, int(length))
+                response = JSONResponse({"detail": detail}, status_code=413)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AnyHttpUrl,
@@ -19,6 +19,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -31,6 +32,7 @@ LogLevel = Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_SECRET_KEY = "changethis"  # noqa: S105 - the placeholder refused outside local
 MIN_SECRET_KEY_LENGTH = 32
+NEXTJS_DEV_ORIGIN = "http://localhost:3000"  # `next dev`'s default
 _MASK = "*" * 8
 
 
@@ -45,6 +47,9 @@ def _split_origins(value: Any) -> Any:
                 raise ValueError("is neither a JSON array nor comma-separated origins") from None
         return [part.strip() for part in text.split(",") if part.strip()]
     return value
+
+
+CorsOrigins = Annotated[list[AnyHttpUrl], NoDecode, BeforeValidator(_split_origins)]
 
 
 class Settings(BaseSettings):
@@ -78,9 +83,8 @@ class Settings(BaseSettings):
     # statement names, no startup parameters, no client-side pool.
     DB_PGBOUNCER: bool = False
 
-    BACKEND_CORS_ORIGINS: Annotated[
-        list[AnyHttpUrl], NoDecode, BeforeValidator(_split_origins)
-    ] = []
+    # Unset: the Next.js dev server's origin in local, none elsewhere.
+    BACKEND_CORS_ORIGINS: CorsOrigins = []
     SENTRY_DSN: HttpUrl | None = None
     # Share of requests traced (0: tracing off). The release defaults to Sentry's own
     # detection (the image sets SENTRY_RELEASE from its RELEASE build argument).
@@ -89,7 +93,7 @@ class Settings(BaseSettings):
     LOG_LEVEL: LogLevel = "INFO"
     LOG_JSON: bool | None = None  # unset: JSON lines outside local, readable text in local
 
-    # The production server (scripts/serve.py; the image listens on 0.0.0.0).
+    # The production server (app/cli/serve.py; the image listens on 0.0.0.0) and `make run`.
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     WEB_CONCURRENCY: int = Field(default=1, ge=1)  # worker processes
@@ -133,6 +137,12 @@ class Settings(BaseSettings):
         dburl.parse(value.get_secret_value())
         return value
 
+    @model_validator(mode="after")
+    def _nextjs_dev_server_allowed_in_local(self) -> Self:
+        if self.ENVIRONMENT == "local" and "BACKEND_CORS_ORIGINS" not in self.model_fields_set:
+            self.BACKEND_CORS_ORIGINS = [AnyHttpUrl(NEXTJS_DEV_ORIGIN)]
+        return self
+
     @property
     def cors_origins(self) -> list[str]:
         return [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
@@ -142,9 +152,13 @@ class Settings(BaseSettings):
         return self.LOG_JSON if self.LOG_JSON is not None else self.ENVIRONMENT != "local"
 
     def warnings(self) -> list[str]:
-        """Accepted but unsafe choices, logged at startup."""
-        if self.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY:
-            return ["SECRET_KEY is the placeholder from .env.example: acceptable in local only"]
+        """Accepted but unsafe choices, logged at startup. The built-in key is not one:
+        it is refused outside local, where it is what a fresh clone runs with."""
+        if (
+            "SECRET_KEY" in self.model_fields_set
+            and self.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            return [f"SECRET_KEY is set to '{DEFAULT_SECRET_KEY}': acceptable in local only"]
         return []
 
     def public(self) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """FastAPI's own HTTP errors, completed: the full `Allow` on a 405, a body that cannot be
-read as JSON answered like malformed JSON (422), with what to fix, and validation errors
-that can always be written as JSON.
+read as JSON answered like malformed JSON (422), with what to fix, a 413 that names the
+limit, and validation errors in plain words (app.core.error_messages) that can always be
+written as JSON.
 
 Starlette answers a 405 from the first route whose path matches, so a path served by
 several routes (GET and POST on `/pages/`) would list that route's methods only; RFC 9110
@@ -20,9 +21,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope
+
+from app.core.body_limit import too_large
+from app.core.error_messages import readable
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -38,10 +43,10 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
 
 def _unreadable_body(cause: BaseException) -> str:
     if isinstance(cause, UnicodeDecodeError):
-        return "The body is not UTF-8 encoded JSON"
+        return "is not UTF-8 encoded JSON"
     if isinstance(cause, RecursionError):
-        return "The JSON body is nested too deeply"
-    return "The body is not valid JSON"
+        return "is JSON nested too deeply to read"
+    return "is not valid JSON"
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -51,7 +56,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
         exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": allow})
     elif exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI's body parser
         error = {"type": "json_invalid", "loc": ["body"], "msg": _unreadable_body(exc.__cause__)}
-        return JSONResponse({"detail": [error]}, status_code=422)
+        return JSONResponse({"detail": [readable(error)]}, status_code=422)
+    elif exc.status_code == 413 and MAX_BODY_SIZE_SCOPE_KEY in request.scope:
+        # A body that grew past the route's limit while streaming (no Content-Length).
+        detail = too_large(request.scope[MAX_BODY_SIZE_SCOPE_KEY])
+        exc = HTTPException(413, detail, headers=exc.headers)
     return await http_exception_handler(request, exc)
 
 
@@ -77,5 +86,5 @@ def _echoable(error: dict[str, Any]) -> dict[str, Any]:
 
 async def validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [_echoable(error) for error in exc.errors()]
+    errors = [_echoable(readable(error)) for error in exc.errors()]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

@@ -8,11 +8,11 @@ from datetime import datetime
 
 import asyncpg
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import libpq_url
 from scripts.bench import cpu
 from scripts.bench.seed import Seeded, seed, skip_foreign_key_checks
 from scripts.env import EXAMPLE_PRISMA
-from scripts.prisma_migrate import deploy
 
 CREATED_SLUG_PREFIX = "bench-"
 

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from app.cli.prisma_migrate import MigrationError, deploy
 from app.core.dburl import masked
 from scripts.dev import DATA_DIR
 from scripts.env import tool_settings
 from scripts.generate_models import in_project, project_path
-from scripts.prisma_migrate import MigrationError, deploy
 from scripts.throwaway_pg import embedded_server
 
 

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from app.cli.prisma_migrate import deploy
 from app.core.config import Settings
 from app.core.dburl import libpq_url, parse
 from app.core.security import create_token
@@ -21,7 +22,6 @@ from app.main import create_app
 from scripts.bench import reference
 from scripts.bench.seed import Seeded, seed
 from scripts.env import EXAMPLE_PRISMA
-from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 
 ROWS = 300

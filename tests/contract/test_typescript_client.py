@@ -99,7 +99,7 @@ def _new_author(database_url: str) -> str:
 
 @pytest.fixture
 def live_service(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """The service as production runs it (scripts.serve), on a free loopback port."""
+    """The service as production runs it (app.cli.serve), on a free loopback port."""
     port = free_port()
     env = {
         **os.environ,
@@ -114,7 +114,7 @@ def live_service(database_url: str, tmp_path: Path) -> Iterator[str]:
     env.pop("SENTRY_DSN", None)
     log = (tmp_path / "service.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "scripts.serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "app.cli.serve"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

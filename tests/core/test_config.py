@@ -64,13 +64,26 @@ def test_weak_secret_keys_are_refused_outside_local(environment: str, key: str) 
     assert environment in message
 
 
-def test_local_accepts_the_placeholder_key_with_a_warning() -> None:
-    local = settings()
-    assert local.SECRET_KEY.get_secret_value() == "changethis"
-    assert local.warnings() == [
-        "SECRET_KEY is the placeholder from .env.example: acceptable in local only"
+def test_local_accepts_the_placeholder_key_warning_only_when_it_was_set() -> None:
+    fresh_clone = settings()  # no .env, nothing in the environment: nothing to warn about
+    assert fresh_clone.SECRET_KEY.get_secret_value() == "changethis"
+    assert fresh_clone.warnings() == []
+    assert settings(SECRET_KEY="changethis").warnings() == [
+        "SECRET_KEY is set to 'changethis': acceptable in local only"
     ]
     assert settings(SECRET_KEY=STRONG_KEY).warnings() == []
+
+
+def test_local_allows_the_nextjs_dev_server_origin_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("BACKEND_CORS_ORIGINS", raising=False)
+    assert settings().cors_origins == ["http://localhost:3000"]
+    monkeypatch.setenv("BACKEND_CORS_ORIGINS", "[]")
+    assert settings().cors_origins == []
+    monkeypatch.delenv("BACKEND_CORS_ORIGINS")
+    production = settings(ENVIRONMENT="production", SECRET_KEY=STRONG_KEY, DATABASE_URL=DB_URL)
+    assert production.cors_origins == []
 
 
 def test_production_needs_a_database_url() -> None:

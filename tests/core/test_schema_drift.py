@@ -11,12 +11,12 @@ import pytest
 from loguru import logger
 
 from app import crud
+from app.cli.prisma_migrate import deploy
 from app.core import schema_drift
 from app.core.db import Database, create_database
 from app.core.dburl import libpq_url, parse
 from app.core.errors import SchemaMismatch
 from app.models import Page, PageStatus, User
-from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 from tests.conftest import EXAMPLE_MIGRATIONS
 from tests.core.conftest import make_settings

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.prisma_migrate import deploy
+from app.cli.prisma_migrate import deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = "20990101000000_page_summary"

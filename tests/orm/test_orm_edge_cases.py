@@ -4,9 +4,9 @@ implicit many-to-many, a one-to-one self-relation, composite keys, enum lists, n
 import json
 from pathlib import Path
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import asyncpg_url
 from scripts.generate_models import generate, load_datamodel
-from scripts.prisma_migrate import deploy
 from tests.orm.generated_module import import_in_subprocess, run_in_subprocess
 
 EDGE = Path(__file__).resolve().parent / "edge_prisma"

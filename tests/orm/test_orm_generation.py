@@ -8,11 +8,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import libpq_url
 from scripts import generate_models, orm_check
 from scripts.generate_models import DATABASE_ONLY, GenerationError, generate, load_datamodel
 from scripts.orm import migrate
-from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS, EXAMPLE_SCHEMA
 from tests.orm.generated_module import import_in_subprocess, run_in_subprocess
 

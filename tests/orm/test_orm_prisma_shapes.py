@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import asyncpg_url, parse
 from scripts.generate_models import main
-from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 from tests.orm.generated_module import ROOT, import_in_subprocess, run_in_subprocess
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import psycopg_url
 from scripts.generate_models import main
-from scripts.prisma_migrate import deploy
 from scripts.throwaway_pg import database_on
 from tests.orm.contrib_postgres import Unavailable, contrib_server
 from tests.orm.generated_module import ROOT, run_in_subprocess

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import models
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import asyncpg_url
 from app.core.schema_fit import check_schema_fit
 from app.expected_schema import EXPECTED_SCHEMA
-from scripts.prisma_migrate import deploy
 from tests.conftest import EXAMPLE_MIGRATIONS
 
 

@@ -134,7 +134,7 @@ CATALOGUE = {
     "101 keywords": Bad("PUT", "/pages/{page}", 422, "at most 100", json={"keywords": ["k"] * 101}),
     "id of 192 characters": Bad("DELETE", "/pages/" + "i" * 192, 422, "at most 191"),
     "update over the size limit": Bad(
-        "PUT", "/pages/{page}", 413, "Content Too Large", json={"content": "x" * 1_100_000}
+        "PUT", "/pages/{page}", 413, "the limit is 1,048,576", json={"content": "x" * 1_100_000}
     ),
     # Paging and ordering.
     "limit of 10**30": Bad(

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
+from app.cli.prisma_migrate import deploy
 from app.core.config import Settings
 from app.core.dburl import libpq_url
-from scripts.prisma_migrate import deploy
 from tests.api.conftest import bearer, client_for, make_settings, running, unique_slug
 from tests.conftest import EXAMPLE_MIGRATIONS
 from tests.reliability.servers import Postgres, postgres

@@ -1,4 +1,4 @@
-"""SIGTERM on the production server (scripts/serve.py, a real uvicorn process): it stops
+"""SIGTERM on the production server (app/cli/serve.py, a real uvicorn process): it stops
 accepting connections, lets the requests in flight finish, then closes the pool, each
 connection with a proper goodbye to PostgreSQL rather than a dropped socket."""
 
@@ -16,8 +16,8 @@ import asyncpg
 import httpx
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.security import create_token
-from scripts.prisma_migrate import deploy
 from tests.api.conftest import unique_slug
 from tests.conftest import EXAMPLE_MIGRATIONS, ROOT
 from tests.reliability.servers import Postgres, free_port, postgres, wait_for_port
@@ -53,7 +53,7 @@ def server(cluster: Postgres) -> Iterator[tuple[subprocess.Popen[str], str]]:
         "LOG_JSON": "true",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.serve"],
+        [sys.executable, "-m", "app.cli.serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

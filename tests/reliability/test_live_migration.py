@@ -29,9 +29,9 @@ import asyncpg
 import httpx
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import libpq_url
 from app.core.security import create_token
-from scripts.prisma_migrate import deploy
 from tests.api.conftest import unique_slug
 from tests.conftest import EXAMPLE_MIGRATIONS, ROOT
 from tests.reliability.servers import Postgres, free_port, postgres, wait_for_port
@@ -112,7 +112,7 @@ def service(cluster: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iter
     }
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.serve"],
+            [sys.executable, "-m", "app.cli.serve"],
             cwd=ROOT,
             env=env,
             stdout=output,

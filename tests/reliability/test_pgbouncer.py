@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
+from app.cli.prisma_migrate import deploy
 from app.core.dburl import libpq_url
-from scripts.prisma_migrate import deploy
 from tests.api.conftest import bearer, client_for, make_settings, running, unique_slug
 from tests.conftest import EXAMPLE_MIGRATIONS, ROOT
 from tests.reliability.servers import PgBouncer, Postgres, pgbouncer, postgres

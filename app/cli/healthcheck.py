@@ -1,7 +1,7 @@
 """Container health probe: exit 0 when the local server answers 200, 1 otherwise.
 
-    python -m scripts.healthcheck            liveness  (the process serves requests)
-    python -m scripts.healthcheck --ready    readiness (database reachable, schema fits)
+    python -m app.cli.healthcheck            liveness  (the process serves requests)
+    python -m app.cli.healthcheck --ready    readiness (database reachable, schema fits)
 
 Standard library only, so that a probe every few seconds stays cheap; the port is the
 server's PORT.

@@ -5,7 +5,7 @@ query (PostgreSQL runs that as one implicit transaction) and is recorded in
 `_prisma_migrations` with Prisma's own DDL and the file's SHA-256 checksum, so that
 the real Prisma CLI later accepts the database as its own.
 
-Usage: python -m scripts.prisma_migrate [DATABASE_URL] [MIGRATIONS_DIR]
+Usage: python -m app.cli.prisma_migrate [DATABASE_URL] [MIGRATIONS_DIR]
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.config import ROOT
 from app.core.dburl import libpq_url
-from scripts.env import tool_settings
 
 # Prisma's exact DDL for its bookkeeping table (schema-engine, PostgreSQL flavour).
 PRISMA_MIGRATIONS_DDL = """
@@ -35,6 +36,15 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 );
 """
+
+
+class MigrateSettings(BaseSettings):
+    """What a migration run reads from the environment and `.env` (the image has no `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore")
+
+    DATABASE_URL: str | None = None
+    PRISMA_MIGRATIONS: Path = ROOT / "prisma" / "migrations"
 
 
 class MigrationError(RuntimeError):
@@ -115,7 +125,7 @@ async def _apply(conn: asyncpg.Connection, migration: Migration) -> None:
 
 
 def main(argv: list[str]) -> int:
-    settings = tool_settings()
+    settings = MigrateSettings()
     url = argv[1] if len(argv) > 1 else settings.DATABASE_URL
     if not url:
         print("error: DATABASE_URL is not set (environment or .env)", file=sys.stderr)
