@@ -8,6 +8,7 @@ import pytest
 from httpx import AsyncClient
 
 from app.core.dburl import parse
+from app.resources import RESOURCES
 from tests.api.conftest import SECRET_KEY, bearer, client_for, make_settings, running
 
 PRIVATE = ["/private/diagnostics/server", "/private/diagnostics/database", "/private/"]
@@ -38,7 +39,8 @@ async def test_the_document_describes_only_the_public_api(
     assert response.status_code == 200
     text = response.text
     paths = response.json()["paths"]
-    assert all(path.startswith(("/api/v1/pages", "/api/v1/utils")) for path in paths)
+    public = ("/api/v1/utils/", *(f"/api/v1{resource.url_path}/" for resource in RESOURCES))
+    assert all(path.startswith(public) for path in paths)
     url = parse(database_url)
     leaks = [
         "private",
