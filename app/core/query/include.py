@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select
@@ -17,6 +16,7 @@ from sqlalchemy.sql.expression import ClauseElement, any_
 from sqlmodel import SQLModel
 
 from app.core.errors import InvalidQueryPart
+from app.core.query.memo import per_model
 from app.core.query.model_info import Relation, describe
 from app.core.query.operators import strict_bool
 from app.core.query.policy import LIMITS, Policies, QueryLimits
@@ -113,7 +113,15 @@ def _tree(
                 "unknown_field",
             )
         take = _take(value.get("take"), limits, (*at, "take")) if relation.to_many else None
-        inner = _tree(relation.target, value.get("include", {}), policies, limits, (*at, "include"), depth + 1, counter)
+        inner = _tree(
+            relation.target,
+            value.get("include", {}),
+            policies,
+            limits,
+            (*at, "include"),
+            depth + 1,
+            counter,
+        )
         found.append(Included(name, take, inner))
     return tuple(found)
 
@@ -128,11 +136,13 @@ def _take(value: Any, limits: QueryLimits, loc: Loc) -> int:
 
 
 def _columns(model: type[SQLModel], table: Any) -> list[Any]:
-    return [table.c[field.column.key].label(name) for name, field in describe(model).scalars.items()]
+    return [
+        table.c[field.column.key].label(name) for name, field in describe(model).scalars.items()
+    ]
 
 
-@cache
-def _statement(model: type[SQLModel], name: str, to_many_bounded: bool) -> Select[Any]:
+@per_model
+def _statement(model: type[SQLModel], name: str, to_many_bounded: bool) -> Select[*tuple[Any, ...]]:
     """The related rows of the parents whose keys are bound as `keys` (and at most
     `take` per parent)."""
     relation = describe(model).relations[name]

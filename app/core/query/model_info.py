@@ -7,7 +7,6 @@ from __future__ import annotations
 import enum
 import typing
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -31,6 +30,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
+
+from app.core.query.memo import per_model
 
 Kind = Literal[
     "string", "int", "bigint", "float", "decimal", "datetime", "boolean", "enum", "uuid", "json",
@@ -126,14 +127,18 @@ def _relation(prop: RelationshipProperty[Any]) -> Relation:
     to_many = bool(prop.uselist)
     secondary = typing.cast(Table | None, prop.secondary)
     if secondary is None:
-        pairs = tuple((local.key, remote.key) for local, remote in prop.local_remote_pairs or ())
+        pairs = tuple(
+            (str(local.key), str(remote.key)) for local, remote in prop.local_remote_pairs or ()
+        )
         return Relation(prop.key, target, to_many, pairs, None, ())
-    pairs = tuple((parent.key, link.key) for parent, link in prop.synchronize_pairs)
-    target_pairs = tuple((other.key, link.key) for other, link in prop.secondary_synchronize_pairs or ())
+    pairs = tuple((str(parent.key), str(link.key)) for parent, link in prop.synchronize_pairs)
+    target_pairs = tuple(
+        (str(other.key), str(link.key)) for other, link in prop.secondary_synchronize_pairs or ()
+    )
     return Relation(prop.key, target, to_many, pairs, secondary, target_pairs)
 
 
-@cache
+@per_model
 def describe(model: type[SQLModel]) -> ModelInfo:
     mapper = inspect(model)
     table = typing.cast(Table, mapper.local_table)

@@ -72,7 +72,9 @@ def compile_order(
     elif isinstance(order_by, Sequence) and not isinstance(order_by, str):
         for i, entry in enumerate(order_by):
             if not isinstance(entry, Mapping):
-                raise _fail((*loc, i), "Expected an object: orderBy[0][createdAt]=desc", "dict_type")
+                raise _fail(
+                    (*loc, i), "Expected an object: orderBy[0][createdAt]=desc", "dict_type"
+                )
             items += [((*loc, i, name), name, value) for name, value in entry.items()]
     elif order_by is not None:
         raise _fail(loc, "Expected an object: orderBy[createdAt]=desc", "dict_type")
@@ -119,7 +121,9 @@ def _key(name: str, value: Any, nullable: bool, loc: Loc) -> OrderKey:
     return OrderKey(name, descending, nulls_first, nullable, nulls is not None and nullable)
 
 
-def order_clauses(model: type[SQLModel], order: Order, from_: FromClause | None = None) -> list[Any]:
+def order_clauses(
+    model: type[SQLModel], order: Order, from_: FromClause | None = None
+) -> list[Any]:
     table = describe(model).table if from_ is None else from_
     clauses = []
     for key in order.keys:
@@ -145,7 +149,9 @@ def cursor_for(order: Order, row: Mapping[str, Any]) -> str:
     return cursors.encode(order.signature, [row[key.name] for key in order.keys])
 
 
-def decode_cursor(model: type[SQLModel], order: Order, cursor: str, loc: Loc = ("cursor",)) -> After:
+def decode_cursor(
+    model: type[SQLModel], order: Order, cursor: str, loc: Loc = ("cursor",)
+) -> After:
     try:
         values = cursors.decode(
             cursor,
@@ -159,7 +165,11 @@ def decode_cursor(model: type[SQLModel], order: Order, cursor: str, loc: Loc = (
         ) from None
     for key, value in zip(order.keys, values, strict=True):
         column_type = describe(model).scalars[key.name].column.type
-        if isinstance(column_type, SQLEnum) and value is not None and value not in column_type.enums:
+        if (
+            isinstance(column_type, SQLEnum)
+            and value is not None
+            and value not in column_type.enums
+        ):
             raise _fail(loc, "Invalid cursor (not a value of its enum)")
     return After(
         tuple(value is None for value in values),
@@ -168,7 +178,10 @@ def decode_cursor(model: type[SQLModel], order: Order, cursor: str, loc: Loc = (
 
 
 def after_clause(
-    model: type[SQLModel], order: Order, null_bounds: tuple[bool, ...], from_: FromClause | None = None
+    model: type[SQLModel],
+    order: Order,
+    null_bounds: tuple[bool, ...],
+    from_: FromClause | None = None,
 ) -> ColumnElement[bool]:
     """Rows strictly after the one whose sort values are bound as `a0`, `a1`... (those
     flagged in `null_bounds` are NULL and not bound), in `order`."""

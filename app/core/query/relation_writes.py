@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -19,6 +18,7 @@ from sqlmodel import SQLModel
 
 from app.core.errors import InvalidInput, UnknownRelated
 from app.core.query.include import Fetch
+from app.core.query.memo import per_model
 from app.core.query.model_info import Relation, describe
 from app.core.query.operators import coerce
 from app.core.query.policy import LIMITS, QueryLimits
@@ -39,17 +39,18 @@ def many_to_many(model: type[SQLModel]) -> list[str]:
     return [name for name, rel in describe(model).relations.items() if rel.secondary is not None]
 
 
-@cache
+@per_model
 def relation_write_model(model: type[SQLModel], relation: str) -> type[BaseModel]:
     """The body schema of a write of `relation` (`PageTagsRelationInput`): `connect`,
     `disconnect` and `set`, each a list of `{id}` objects (or one object)."""
     target = describe(describe(model).relations[relation].target)
     (key,) = target.key
     id_type = target.scalars[key].column.type.python_type
+    key_field: dict[str, Any] = {key: (id_type, ...)}
     reference = create_model(
         f"{target.model.__name__}WhereUniqueInput",
         __config__=ConfigDict(extra="forbid"),
-        **{key: (id_type, ...)},  # pyright: ignore[reportArgumentType]
+        **key_field,
     )
     ids = reference | list[reference]  # pyright: ignore[reportInvalidTypeForm]
     fields: dict[str, Any] = {
@@ -74,7 +75,11 @@ def split_relation_writes(
             continue
         if isinstance(value, BaseModel):
             value = value.model_dump(exclude_none=True)
-        given = {op: _ids(model, name, op, value[op], limits) for op in OPERATIONS if value.get(op) is not None}
+        given = {
+            op: _ids(model, name, op, value[op], limits)
+            for op in OPERATIONS
+            if value.get(op) is not None
+        }
         if given:
             writes.append(
                 RelationWrite(
@@ -96,7 +101,9 @@ def _ids(
     ids = []
     for reference in references:
         if not isinstance(reference, Mapping) or set(reference) != {key}:
-            raise InvalidInput(f"Expected objects like {{{key!r}: ...}}", field=field, kind="value_error")
+            raise InvalidInput(
+                f"Expected objects like {{{key!r}: ...}}", field=field, kind="value_error"
+            )
         try:
             ids.append(coerce(target.scalars[key], reference[key]))
         except ValueError as exc:
@@ -112,7 +119,7 @@ class _Statements:
     unlink_others: Delete  # links from `key` to anything but `ids`
 
 
-@cache
+@per_model
 def _statements(model: type[SQLModel], name: str) -> _Statements:
     relation: Relation = describe(model).relations[name]
     assert relation.secondary is not None, f"{model.__name__}.{name} is not many-to-many"

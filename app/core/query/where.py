@@ -161,7 +161,12 @@ class _Walk:
                 nodes.append(("rel", name, quantifier, None))
             else:
                 nodes.append(
-                    ("rel", name, quantifier, self.where(relation.target, inner, at, depth + 1, hops + 1))
+                    (
+                        "rel",
+                        name,
+                        quantifier,
+                        self.where(relation.target, inner, at, depth + 1, hops + 1),
+                    )
                 )
         return nodes[0] if len(nodes) == 1 else ("and", tuple(nodes))
 
@@ -185,7 +190,9 @@ class _Walk:
         allowed = operators(field)
         mode = value.get("mode", "default")
         if mode not in ("default", "insensitive") or ("mode" in value and "mode" not in allowed):
-            raise self.fail((*loc, "mode"), "mode takes default or insensitive (string fields only)")
+            raise self.fail(
+                (*loc, "mode"), "mode takes default or insensitive (string fields only)"
+            )
         insensitive = mode == "insensitive"
         nodes = []
         for operator, item in value.items():
@@ -201,7 +208,9 @@ class _Walk:
                 )
             if operator == "not" and isinstance(item, Mapping):
                 if depth + 1 > self.limits.max_depth:
-                    raise self.fail(at, f"Nested too deeply: at most {self.limits.max_depth} levels", "too_deep")
+                    raise self.fail(
+                        at, f"Nested too deeply: at most {self.limits.max_depth} levels", "too_deep"
+                    )
                 nodes.append(("not", (self.scalar(field, item, at, depth + 1),)))
             else:
                 nodes.append(self.operator(field, operator, item, insensitive, at))
@@ -214,7 +223,7 @@ class _Walk:
     ) -> Shape:
         self.count(loc)
         name = field.name
-        form = operators(field)[operator] if operator in operators(field) else "nullable"
+        form = operators(field).get(operator, "nullable")
         if value is None and form in ("nullable", "not"):
             if not field.nullable:
                 raise self.fail(loc, f"{name} is never null: give {expected_form(field)}")

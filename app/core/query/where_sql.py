@@ -49,7 +49,9 @@ def _compare(field: ScalarField, column: ColumnElement[Any], node: Shape) -> Col
         return column == any_(values) if op == "in" else column != all_(values)
     if op in ("like", "notLike"):
         pattern = bindparam(name, type_=Text())
-        matched = column.ilike(pattern, escape="/") if insensitive else column.like(pattern, escape="/")
+        matched = (
+            column.ilike(pattern, escape="/") if insensitive else column.like(pattern, escape="/")
+        )
         return matched if op == "like" else not_(matched)
     value = bindparam(name, type_=type_)
     comparisons = {
@@ -75,7 +77,7 @@ def _related(
         link = relation.secondary.alias()
         joins = [parent.c[local] == link.c[linked] for local, linked in relation.pairs]
         joins += [target.c[other] == link.c[linked] for other, linked in relation.target_pairs]
-        query = select(1).select_from(link.join(target, and_(*joins[len(relation.pairs):])))
+        query = select(1).select_from(link.join(target, and_(*joins[len(relation.pairs) :])))
         joins = joins[: len(relation.pairs)]
     if condition is not None:
         joins.append(where_clause(relation.target, condition, target))

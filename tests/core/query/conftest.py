@@ -15,11 +15,10 @@ from sqlalchemy.sql.expression import ClauseElement
 
 from app import crud
 from app.core import query
-from app.core.db import Database
+from app.core.db import Database, create_database
 from app.core.query.model_info import describe
 from app.models import Page, PageStatus, PageToTag_table, Profile, Role, Tag, User
 from tests.core.conftest import make_settings
-from app.core.db import create_database
 
 
 @dataclass
@@ -29,7 +28,9 @@ class Counted:
     database: Database
     statements: list[str] = field(default_factory=list)
 
-    async def __call__(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    async def __call__(
+        self, statement: ClauseElement, params: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
         self.statements.append(str(statement))
         async with crud._connected(self.database, Page, "read") as connection:  # pyright: ignore[reportPrivateUsage]
             return await crud._run(self.database, connection, statement, params)  # pyright: ignore[reportPrivateUsage]
@@ -73,18 +74,32 @@ async def data(db: Database) -> Dataset:
     run = "q" + secrets.token_hex(4)
     roles = [Role.ADMIN, Role.EDITOR, Role.VIEWER, Role.EDITOR]
     users = [
-        await crud.create(db, User, {"email": f"{run}-{i}@example.com", "role": role, "name": None if i == 2 else f"User {i}"})
+        await crud.create(
+            db,
+            User,
+            {
+                "email": f"{run}-{i}@example.com",
+                "role": role,
+                "name": None if i == 2 else f"User {i}",
+            },
+        )
         for i, role in enumerate(roles)
     ]
     profiles = [
-        await crud.create(db, Profile, {"userId": users[i]["id"], "bio": f"bio {i}"}) for i in (0, 1)
+        await crud.create(db, Profile, {"userId": users[i]["id"], "bio": f"bio {i}"})
+        for i in (0, 1)
     ]
-    tags = [await crud.create(db, Tag, {"name": f"{run}-{name}"}) for name in ("intro", "guide", "misc")]
+    tags = [
+        await crud.create(db, Tag, {"name": f"{run}-{name}"}) for name in ("intro", "guide", "misc")
+    ]
     statuses = list(PageStatus)
     pages = []
     for i in range(14):
         values: dict[str, Any] = {
-            "title": ["Intro to SQL", "intro_100%", "Guide", "Advanced guide", "misc", "Zebra"][i % 6] + f" {i % 4}",
+            "title": ["Intro to SQL", "intro_100%", "Guide", "Advanced guide", "misc", "Zebra"][
+                i % 6
+            ]
+            + f" {i % 4}",
             "slug": f"{run}-{i:02d}",
             "content": None if i % 3 == 0 else f"content {i}",
             "status": statuses[i % 3],
@@ -102,7 +117,9 @@ async def data(db: Database) -> Dataset:
     links |= {(pages[i]["id"], tags[0]["id"]) for i in (3, 9)}
     fetch = Counted(db)
     for page_id, tag_id in sorted(links):
-        statement = PageToTag_table.insert().values(A=bindparam("a"), B=bindparam("b", type_=Integer))
+        statement = PageToTag_table.insert().values(
+            A=bindparam("a"), B=bindparam("b", type_=Integer)
+        )
         await fetch(statement, {"a": page_id, "b": tag_id})
     return Dataset(run, users, profiles, tags, pages, links)
 

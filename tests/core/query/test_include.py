@@ -22,7 +22,11 @@ async def test_two_levels_and_every_kind_of_relation(data: Dataset, fetch: Count
         "children": {"include": {"tags": "true"}},
     }
     rows = await find_many(
-        fetch, Page, where={"slug": {"startsWith": data.run}}, order_by={"slug": "asc"}, include=include
+        fetch,
+        Page,
+        where={"slug": {"startsWith": data.run}},
+        order_by={"slug": "asc"},
+        include=include,
     )
     assert len(fetch.statements) == 1 + 6  # the pages, then one per included relation and level
     profiles = {p["userId"]: p for p in data.profiles}
@@ -36,13 +40,18 @@ async def test_two_levels_and_every_kind_of_relation(data: Dataset, fetch: Count
         assert [c["id"] for c in row["children"]] == sorted(c["id"] for c in children)
         for child in row["children"]:
             assert child["tags"] == data.tags_of(by_id[child["id"]])
-    assert any(row["children"] for row in rows) and any(row["author"]["profile"] is None for row in rows)
+    assert any(row["children"] for row in rows) and any(
+        row["author"]["profile"] is None for row in rows
+    )
 
 
 async def test_a_to_many_include_is_bounded_per_parent(data: Dataset, fetch: Counted) -> None:
     intro = data.tags[0]
     rows = await find_many(
-        fetch, User, where={"email": {"startsWith": data.run}}, order_by={"email": "asc"},
+        fetch,
+        User,
+        where={"email": {"startsWith": data.run}},
+        order_by={"email": "asc"},
         include={"pages": {"take": "2"}},
     )
     for row in rows:
@@ -52,14 +61,22 @@ async def test_a_to_many_include_is_bounded_per_parent(data: Dataset, fetch: Cou
     assert intro  # the data set has tags; pages carry them
 
 
-async def test_the_number_of_statements_does_not_grow_with_rows(db: Database, fetch: Counted) -> None:
+async def test_the_number_of_statements_does_not_grow_with_rows(
+    db: Database, fetch: Counted
+) -> None:
     run = "n" + secrets.token_hex(4)
     author = await crud.create(db, User, {"email": f"{run}@example.com"})
     pages = [
-        await crud.create(db, Page, {"title": "t", "slug": f"{run}-{i:03d}", "authorId": author["id"]})
+        await crud.create(
+            db, Page, {"title": "t", "slug": f"{run}-{i:03d}", "authorId": author["id"]}
+        )
         for i in range(100)
     ]
-    include = {"author": {"include": {"profile": "true", "pages": {"take": "1"}}}, "tags": "true", "revisions": "true"}
+    include = {
+        "author": {"include": {"profile": "true", "pages": {"take": "1"}}},
+        "tags": "true",
+        "revisions": "true",
+    }
     counts = []
     for prefix in (pages[0]["slug"], run):
         fetch.statements.clear()
@@ -76,18 +93,37 @@ async def test_the_number_of_statements_does_not_grow_with_rows(db: Database, fe
         ({"author": {"take": "2"}}, ("include", "author", "take"), "author takes include"),
         ({"tags": {"take": "0"}}, ("include", "tags", "take"), "from 1 to 100"),
         (
-            {"author": {"include": {"pages": {"include": {"author": {"include": {"profile": "true"}}}}}}},
+            {
+                "author": {
+                    "include": {"pages": {"include": {"author": {"include": {"profile": "true"}}}}}
+                }
+            },
             ("include", "author", "include", "pages", "include", "author", "include"),
             "at most 3 levels",
         ),
         (
-            {"author": "true", "tags": "true", "parent": "true", "children": {"include": {"author": "true", "tags": "true", "parent": "true", "revisions": "true"}}, "revisions": "true"},
+            {
+                "author": "true",
+                "tags": "true",
+                "parent": "true",
+                "children": {
+                    "include": {
+                        "author": "true",
+                        "tags": "true",
+                        "parent": "true",
+                        "revisions": "true",
+                    }
+                },
+                "revisions": "true",
+            },
             ("include", "revisions"),
             "At most 8 includes",
         ),
     ],
 )
-def test_a_bad_include_names_its_place(include: dict[str, Any], loc: tuple[Any, ...], message: str) -> None:
+def test_a_bad_include_names_its_place(
+    include: dict[str, Any], loc: tuple[Any, ...], message: str
+) -> None:
     with pytest.raises(InvalidQueryPart, match=message) as caught:
         query.compile_include(Page, include, query.expose_all)
     assert caught.value.loc == loc

@@ -28,7 +28,9 @@ async def transaction(database: Database) -> AsyncIterator[query.Fetch]:
         driver = typing.cast("asyncpg.Connection", raw.driver_connection)
         async with driver.transaction():
 
-            async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+            async def fetch(
+                statement: ClauseElement, params: Mapping[str, Any]
+            ) -> list[dict[str, Any]]:
                 return await crud._run(database, connection, statement, params)  # pyright: ignore[reportPrivateUsage]
 
             yield fetch
@@ -69,13 +71,16 @@ async def test_connect_disconnect_and_set(db: Database, fetch: Counted, page_and
         assert await _tags_of(fetch, page["id"]) == expected
 
 
-async def test_an_unknown_id_is_named_and_nothing_changes(db: Database, fetch: Counted, page_and_tags: Any) -> None:
+async def test_an_unknown_id_is_named_and_nothing_changes(
+    db: Database, fetch: Counted, page_and_tags: Any
+) -> None:
     page, tags = page_and_tags
     _, writes = query.split_relation_writes(Page, _body("connect", tags[:1]))
     async with transaction(db) as run:
         await query.apply_relation_writes(run, Page, page["id"], writes)
     _, writes = query.split_relation_writes(
-        Page, {"tags": {"set": [{"id": tags[1]["id"]}, {"id": 2_000_000_001}, {"id": 2_000_000_002}]}}
+        Page,
+        {"tags": {"set": [{"id": tags[1]["id"]}, {"id": 2_000_000_001}, {"id": 2_000_000_002}]}},
     )
     with pytest.raises(UnknownRelated) as caught:
         async with transaction(db) as run:
@@ -85,7 +90,9 @@ async def test_an_unknown_id_is_named_and_nothing_changes(db: Database, fetch: C
     assert await _tags_of(fetch, page["id"]) == [tags[0]["name"]]
 
 
-async def test_the_links_roll_back_with_the_row(db: Database, fetch: Counted, page_and_tags: Any) -> None:
+async def test_the_links_roll_back_with_the_row(
+    db: Database, fetch: Counted, page_and_tags: Any
+) -> None:
     page, tags = page_and_tags
     _, writes = query.split_relation_writes(Page, _body("connect", tags))
     with pytest.raises(RuntimeError):

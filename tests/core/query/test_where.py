@@ -76,7 +76,12 @@ CASES: dict[str, Case] = {
         lambda p, d: p["price"] is not None and p["price"] < Decimal("3.5"),
     ),
     "datetime range": (
-        lambda d: {"createdAt": {"gte": (T0 + timedelta(hours=1)).isoformat() + "Z", "lt": (T0 + timedelta(hours=3)).isoformat() + "Z"}},
+        lambda d: {
+            "createdAt": {
+                "gte": (T0 + timedelta(hours=1)).isoformat() + "Z",
+                "lt": (T0 + timedelta(hours=3)).isoformat() + "Z",
+            }
+        },
         lambda p, d: T0 + timedelta(hours=1) <= p["createdAt"] < T0 + timedelta(hours=3),
     ),
     "boolean": (lambda d: {"published": "false"}, lambda p, d: not p["published"]),
@@ -99,7 +104,10 @@ CASES: dict[str, Case] = {
         lambda p, d: {"a", "b"} <= set(p["keywords"]),
     ),
     "list isEmpty": (lambda d: {"keywords": {"isEmpty": "true"}}, lambda p, d: not p["keywords"]),
-    "list equals": (lambda d: {"keywords": {"equals": ["c", "a"]}}, lambda p, d: p["keywords"] == ["c", "a"]),
+    "list equals": (
+        lambda d: {"keywords": {"equals": ["c", "a"]}},
+        lambda p, d: p["keywords"] == ["c", "a"],
+    ),
     "AND list": (
         lambda d: {"AND": [{"published": "true"}, {"content": {"not": None}}]},
         lambda p, d: p["published"] and p["content"] is not None,
@@ -125,8 +133,14 @@ CASES: dict[str, Case] = {
         lambda d: {"author": {"isNot": {"role": "EDITOR"}}},
         lambda p, d: d.user(p["authorId"])["role"] != "editor",
     ),
-    "optional to-one is null": (lambda d: {"parent": {"is": None}}, lambda p, d: p["parentId"] is None),
-    "optional to-one isNot null": (lambda d: {"parent": {"isNot": None}}, lambda p, d: p["parentId"] is not None),
+    "optional to-one is null": (
+        lambda d: {"parent": {"is": None}},
+        lambda p, d: p["parentId"] is None,
+    ),
+    "optional to-one isNot null": (
+        lambda d: {"parent": {"isNot": None}},
+        lambda p, d: p["parentId"] is not None,
+    ),
     "m2m some: a tag named intro": (
         lambda d: {"tags": {"some": {"name": f"{d.run}-intro"}}},
         lambda p, d: any(t["name"] == f"{d.run}-intro" for t in d.tags_of(p)),
@@ -163,7 +177,10 @@ async def test_where_matches_the_python_reading(name: str, data: Dataset, fetch:
 
 
 async def test_users_filtered_by_their_pages(data: Dataset, fetch: Counted) -> None:
-    where = {"email": {"startsWith": data.run}, "pages": {"some": {"tags": {"some": {"name": f"{data.run}-guide"}}}}}
+    where = {
+        "email": {"startsWith": data.run},
+        "pages": {"some": {"tags": {"some": {"name": f"{data.run}-guide"}}}},
+    }
     rows = await find_many(fetch, User, where=where, order_by={"email": "asc"})
     guide = data.tags[1]["id"]
     authors = {p["authorId"] for p in data.pages if (p["id"], guide) in data.links}
@@ -171,8 +188,12 @@ async def test_users_filtered_by_their_pages(data: Dataset, fetch: Counted) -> N
 
 
 async def test_the_same_shape_with_other_values_shares_one_statement() -> None:
-    first = query.compile_where(Page, {"title": {"contains": "a"}, "viewCount": {"gt": "1"}}, query.expose_all)
-    second = query.compile_where(Page, {"title": {"contains": "b"}, "viewCount": {"gt": "7"}}, query.expose_all)
+    first = query.compile_where(
+        Page, {"title": {"contains": "a"}, "viewCount": {"gt": "1"}}, query.expose_all
+    )
+    second = query.compile_where(
+        Page, {"title": {"contains": "b"}, "viewCount": {"gt": "7"}}, query.expose_all
+    )
     assert first.shape == second.shape and hash(first.shape) == hash(second.shape)
     assert first.params != second.params
     sql = str(query.where_clause(Page, first.shape))
@@ -180,20 +201,68 @@ async def test_the_same_shape_with_other_values_shares_one_statement() -> None:
 
 
 BAD: dict[str, tuple[dict[str, Any], tuple[Any, ...], str]] = {
-    "unknown field": ({"titel": "x"}, ("where", "titel"), "'titel' is not a filterable field of Page"),
-    "unknown operator": ({"title": {"contans": "x"}}, ("where", "title", "contans"), "'contans' is not an operator of title"),
-    "operator of another type": ({"viewCount": {"contains": "1"}}, ("where", "viewCount", "contains"), "not an operator of viewCount"),
-    "wrong value type": ({"viewCount": {"gt": "many"}}, ("where", "viewCount", "gt"), "expected an integer"),
-    "lax booleans refused": ({"published": "yes"}, ("where", "published"), "expected true or false"),
-    "enum by database label refused": ({"status": "draft"}, ("where", "status"), "one of DRAFT, PUBLISHED, ARCHIVED"),
+    "unknown field": (
+        {"titel": "x"},
+        ("where", "titel"),
+        "'titel' is not a filterable field of Page",
+    ),
+    "unknown operator": (
+        {"title": {"contans": "x"}},
+        ("where", "title", "contans"),
+        "'contans' is not an operator of title",
+    ),
+    "operator of another type": (
+        {"viewCount": {"contains": "1"}},
+        ("where", "viewCount", "contains"),
+        "not an operator of viewCount",
+    ),
+    "wrong value type": (
+        {"viewCount": {"gt": "many"}},
+        ("where", "viewCount", "gt"),
+        "expected an integer",
+    ),
+    "lax booleans refused": (
+        {"published": "yes"},
+        ("where", "published"),
+        "expected true or false",
+    ),
+    "enum by database label refused": (
+        {"status": "draft"},
+        ("where", "status"),
+        "one of DRAFT, PUBLISHED, ARCHIVED",
+    ),
     "null on a required field": ({"title": None}, ("where", "title"), "title is never null"),
-    "json is not filterable": ({"metadata_": {"equals": "x"}}, ("where", "metadata_"), "not a filterable field"),
-    "wrong relation filter": ({"author": {"some": {}}}, ("where", "author", "some"), "use one of: is, isNot"),
-    "in list too long": ({"title": {"in": [str(i) for i in range(101)]}}, ("where", "title", "in"), "At most 100 values"),
+    "json is not filterable": (
+        {"metadata_": {"equals": "x"}},
+        ("where", "metadata_"),
+        "not a filterable field",
+    ),
+    "wrong relation filter": (
+        {"author": {"some": {}}},
+        ("where", "author", "some"),
+        "use one of: is, isNot",
+    ),
+    "in list too long": (
+        {"title": {"in": [str(i) for i in range(101)]}},
+        ("where", "title", "in"),
+        "At most 100 values",
+    ),
     "OR needs a list": ({"OR": {"title": "x"}}, ("where", "OR"), "OR takes a list"),
-    "mode on a number": ({"viewCount": {"equals": "1", "mode": "insensitive"}}, ("where", "viewCount", "mode"), "string fields only"),
-    "int out of range": ({"viewCount": {"gt": str(2**64)}}, ("where", "viewCount", "gt"), "expected an integer"),
-    "too many conditions": ({"OR": [{"title": str(i)} for i in range(51)]}, ("where", "OR", 50, "title"), "at most 50"),
+    "mode on a number": (
+        {"viewCount": {"equals": "1", "mode": "insensitive"}},
+        ("where", "viewCount", "mode"),
+        "string fields only",
+    ),
+    "int out of range": (
+        {"viewCount": {"gt": str(2**64)}},
+        ("where", "viewCount", "gt"),
+        "expected an integer",
+    ),
+    "too many conditions": (
+        {"OR": [{"title": str(i)} for i in range(51)]},
+        ("where", "OR", 50, "title"),
+        "at most 50",
+    ),
     "relations nested too deep": (
         {"author": {"is": {"pages": {"some": {"author": {"is": {"pages": {"some": {}}}}}}}}},
         ("where", "author", "is", "pages", "some", "author", "is", "pages"),
