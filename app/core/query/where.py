@@ -174,7 +174,10 @@ class _Walk:
         try:
             return coerce(field, value)
         except ValueError as exc:
-            raise self.fail(loc, f"{field.name}: {exc}") from None
+            hint = ""
+            if value == "" and field.nullable:  # what plain qs.stringify writes for null
+                hint = " (null is a bare key: qs.stringify(q, { strictNullHandling: true }))"
+            raise self.fail(loc, f"{field.name}: {exc}{hint}") from None
 
     def values(self, field: ScalarField, value: Any, loc: Loc) -> list[Any]:
         items = value if isinstance(value, list) else [value]

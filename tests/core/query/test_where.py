@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from app import crud
 from app.core import query
 from app.core.errors import InvalidQueryPart
-from app.models import Page, PageStatus, User
+from app.models import AuditLog, Page, PageStatus, User
 from tests.core.query.conftest import T0, Counted, Dataset, find_many
 
 Row = dict[str, Any]
@@ -295,3 +296,36 @@ def test_a_policy_narrows_what_is_filterable() -> None:
         query.compile_where(Page, {"slug": "x"}, _only_pages_and_authors_role)
     with pytest.raises(InvalidQueryPart, match="'email' is not a filterable field of User"):
         query.compile_where(Page, {"author": {"is": {"email": "x"}}}, _only_pages_and_authors_role)
+
+
+async def test_mapped_columns_uuid_and_bigint_keys(db: Any, data: Dataset, fetch: Counted) -> None:
+    logs = [
+        await crud.create(
+            db,
+            AuditLog,
+            {"action": f"{data.run}-{i}", "actorId": data.users[i]["id"] if i else None},
+        )
+        for i in range(3)
+    ]
+    where = {
+        "action": {"startsWith": data.run},
+        "correlationId": {"in": [str(logs[1]["correlationId"]), str(logs[2]["correlationId"])]},
+        "id": {"gte": str(logs[0]["id"])},
+    }
+    rows = await find_many(
+        fetch, AuditLog, where=where, order_by={"id": "desc"}, include={"actor": "true"}
+    )
+    assert [row["id"] for row in rows] == [logs[2]["id"], logs[1]["id"]]
+    assert [row["actor"]["id"] for row in rows] == [data.users[2]["id"], data.users[1]["id"]]
+    nobody = await find_many(
+        fetch,
+        AuditLog,
+        where={"action": {"startsWith": data.run}, "actor": {"is": None}},
+        include={"actor": "true"},
+    )
+    assert [(row["id"], row["actor"]) for row in nobody] == [(logs[0]["id"], None)]
+
+
+def test_an_empty_value_for_null_hints_at_the_client_set_up() -> None:
+    with pytest.raises(InvalidQueryPart, match="strictNullHandling"):
+        query.compile_where(Page, {"price": {"equals": ""}}, query.expose_all)
