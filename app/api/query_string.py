@@ -47,13 +47,19 @@ def _path(key: str) -> list[str]:
     return [head, *segments]
 
 
-def _listed(node: Any, loc: tuple[str | int, ...]) -> Any:
+def _listed(node: Any) -> Any:
     """Objects whose keys are all list indices become lists, in index order (as qs does)."""
-    if not isinstance(node, dict):
+    if type(node) is not dict:
         return node
-    if node and all(isinstance(key, int) for key in node):
-        return [_listed(node[key], (*loc, i)) for i, key in enumerate(sorted(node))]
-    return {str(key): _listed(value, (*loc, str(key))) for key, value in node.items()}
+    if node and all(type(key) is int for key in node):
+        return [_listed(node[key]) for key in sorted(node)]
+    return {str(key): _listed(value) for key, value in node.items()}
+
+
+def _decoded(text: str) -> str:
+    if "%" not in text and "+" not in text:
+        return text
+    return unquote_plus(text, errors="strict")
 
 
 def parse(query_string: bytes | str) -> dict[str, Any]:
@@ -69,8 +75,8 @@ def parse(query_string: bytes | str) -> dict[str, Any]:
     for pair in pairs:
         raw_key, equals, raw_value = pair.partition("=")
         try:
-            key = unquote_plus(raw_key, errors="strict")
-            value = unquote_plus(raw_value, errors="strict") if equals else None
+            key = _decoded(raw_key)
+            value = _decoded(raw_value) if equals else None
         except UnicodeDecodeError:
             raise QueryStringError(
                 (raw_key,), "The query string is not UTF-8 percent-encoded"
@@ -104,4 +110,4 @@ def parse(query_string: bytes | str) -> dict[str, Any]:
                 if not isinstance(child, dict):
                     raise QueryStringError(loc, "Given both as a value and as an object")
                 node = child
-    return _listed(root, ())
+    return _listed(root)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import ClauseElement, any_
 from sqlmodel import SQLModel
@@ -43,17 +43,19 @@ def _fail(loc: Loc, message: str, kind: str = "value_error") -> InvalidQueryPart
     return InvalidQueryPart(message, loc=loc, kind=kind)
 
 
-def includable(model: type[SQLModel], policies: Policies) -> list[str]:
+@per_model
+def includable(model: type[SQLModel], policies: Policies) -> tuple[str, ...]:
+    """The relations of `model` that its policy lets clients include."""
     policy = policies(model)
     if policy is None:
-        return []
-    return [
+        return ()
+    return tuple(
         name
         for name, relation in describe(model).relations.items()
         if policy.may_include(name)
         and policies(relation.target) is not None
         and len(relation.pairs) == 1  # joins on one column (every relation Prisma makes on an @id)
-    ]
+    )
 
 
 def compile_include(
@@ -169,7 +171,7 @@ def _statement(model: type[SQLModel], name: str, to_many_bounded: bool) -> Selec
     names = [*target.scalars, *([_PARENT] if relation.secondary is not None else [])]
     return (
         select(*(ranked.c[label] for label in names))
-        .where(ranked.c[_RANK] <= bindparam("take"))
+        .where(ranked.c[_RANK] <= bindparam("take", type_=Integer))
         .order_by(ranked.c[_RANK])
     )
 
