@@ -8,7 +8,6 @@ few thousand steps."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -25,11 +24,6 @@ class QueryStringError(ValueError):
         super().__init__(message)
         self.loc = loc
         self.message = message
-
-
-@dataclass
-class _Append:
-    """Where `[]` adds the next list item."""
 
 
 def _path(key: str) -> list[str]:

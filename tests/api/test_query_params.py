@@ -4,7 +4,7 @@ offending part; the OpenAPI description of the parameters."""
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -43,8 +43,11 @@ def _pages_and_authors(model: type) -> query.QueryPolicy | None:
     return None
 
 
-def _app(database: Database) -> FastAPI:
+def _app(database_of: Callable[[], Database]) -> FastAPI:
+    """Pages listed and read with the kit, as the resource routes will."""
+
     async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        database = database_of()
         async with crud._connected(database, Page, "read") as connection:  # pyright: ignore[reportPrivateUsage]
             return await crud._run(database, connection, statement, params)  # pyright: ignore[reportPrivateUsage]
 
@@ -94,9 +97,8 @@ def _app(database: Database) -> FastAPI:
 async def client(database_url: str) -> AsyncIterator[AsyncClient]:
     database = create_database(make_settings(database_url))
     assert database is not None
-    async with AsyncClient(
-        transport=ASGITransport(app=_app(database)), base_url="http://test"
-    ) as client:
+    transport = ASGITransport(app=_app(lambda: database))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
     await database.dispose()
 
