@@ -28,6 +28,7 @@ Shape = tuple[Any, ...]
 Loc = tuple[str | int, ...]
 
 LOGICAL = ("AND", "OR", "NOT")
+EVERY_ROW: Shape = ("and", ())
 TO_ONE = ("is", "isNot")
 TO_MANY = ("some", "every", "none")
 
@@ -36,6 +37,11 @@ TO_MANY = ("some", "every", "none")
 class Where:
     shape: Shape
     params: dict[str, Any]
+
+    @property
+    def empty(self) -> bool:
+        """No condition at all (every row): a caller may leave the WHERE out."""
+        return self.shape == EVERY_ROW
 
 
 def like_pattern(value: str, operator: str) -> str:
@@ -271,7 +277,7 @@ def compile_where(
     operator the field's type does not take, a value of the wrong type, or a bound
     exceeded."""
     if not where:
-        return Where(("and", ()), {})
+        return Where(EVERY_ROW, {})
     walk = _Walk(policies, limits)
     shape = walk.where(model, where, loc, 1, 0)
     return Where(shape, walk.params)

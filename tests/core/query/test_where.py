@@ -196,6 +196,7 @@ async def test_the_same_shape_with_other_values_shares_one_statement() -> None:
         Page, {"title": {"contains": "b"}, "viewCount": {"gt": "7"}}, query.expose_all
     )
     assert first.shape == second.shape and hash(first.shape) == hash(second.shape)
+    assert not first.empty and query.compile_where(Page, {}, query.expose_all).empty
     assert first.params != second.params
     sql = str(query.where_clause(Page, first.shape))
     assert "'a'" not in sql and ":w0" in sql and ":w1" in sql
