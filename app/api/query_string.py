@@ -75,6 +75,9 @@ def parse(query_string: bytes | str) -> dict[str, Any]:
             raise QueryStringError(
                 (raw_key,), "The query string is not UTF-8 percent-encoded"
             ) from None
+        if "\x00" in key or (value is not None and "\x00" in value):
+            # PostgreSQL's text cannot hold NUL: refused here, located, not by the database.
+            raise QueryStringError((key.partition("[")[0],), "NUL characters are not allowed")
         path = _path(key)
         node = root
         loc: tuple[str | int, ...] = ()

@@ -155,6 +155,7 @@ def test_qs_forms_are_read_as_nested_objects() -> None:
         ("where" + "[a]" * 13 + "=x", ("where",), "at most 12 brackets"),
         ("where[id][in][1000]=x", ("where", "id", "in"), "at most 999"),
         ("a=%FF", ("a",), "not UTF-8"),
+        ("where[title]=a%00b", ("where",), "NUL characters"),
         ("&".join(["a=1"] * 513), (), "at most 512"),
     ],
 )
