@@ -54,6 +54,9 @@ def _query_names(dependant: Dependant) -> set[str]:
             names |= {field.alias or name for name, field in model.model_fields.items()}
         else:
             names.add(param.alias)
+    # A dependency that reads the query string itself (app.api.query_params) names its
+    # parameters.
+    names |= getattr(dependant.call, "query_names", frozenset())
     for dependency in dependant.dependencies:
         names |= _query_names(dependency)
     return names
@@ -85,7 +88,8 @@ async def known_query_only(request: Request) -> None:
     if not isinstance(route, APIRoute):
         return
     known = _query_names_of(request, route)
-    unknown = [name for name in request.query_params if name not in known]
+    # `where[title][contains]` belongs to `where`.
+    unknown = [name for name in request.query_params if name.split("[", 1)[0] not in known]
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
         raise RequestValidationError(

@@ -12,6 +12,7 @@ import base64
 import binascii
 import enum
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 
@@ -55,9 +58,15 @@ def _typed(value: Any, python_type: type) -> Any:
     raise ValueError(f"not a {python_type.__name__}")
 
 
-def decode(cursor: str, ordering: Sequence[str], python_types: Sequence[type]) -> list[Any]:
+def decode(
+    cursor: str,
+    ordering: Sequence[str],
+    python_types: Sequence[type],
+    nullable: Sequence[bool] | None = None,
+) -> list[Any]:
     """The sort key values in `cursor`; ValueError when it was not made by `encode` for
-    this ordering and these column types."""
+    this ordering and these column types. A value may be null only where `nullable`
+    says its column may hold NULL."""
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise ValueError("too long")
     try:
@@ -69,6 +78,8 @@ def decode(cursor: str, ordering: Sequence[str], python_types: Sequence[type]) -
         raise ValueError("made for another order_by")
     if not isinstance(values, list) or len(values) != len(python_types):
         raise ValueError("not a cursor this service made")
+    may_be_null = nullable or [False] * len(python_types)
     return [
-        _typed(value, python_type) for value, python_type in zip(values, python_types, strict=True)
+        None if value is None and null_ok else _typed(value, python_type)
+        for value, python_type, null_ok in zip(values, python_types, may_be_null, strict=True)
     ]

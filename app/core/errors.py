@@ -91,6 +91,27 @@ class InvalidQuery(InvalidInput):
         return {"detail": [{"type": self.kind, "loc": ["query", self.field], "msg": self.detail}]}
 
 
+class InvalidQueryPart(InvalidInput):
+    """A part of a structured query parameter (`where[title][contains]`) that is not
+    valid; `loc` is its path below `query`, `("where", "title", "contains")`."""
+
+    def __init__(self, detail: str, *, loc: tuple[str | int, ...], kind: str = "value_error"):
+        super().__init__(detail, field=str(loc[0]), kind=kind)
+        self.loc = loc
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": [{"type": self.kind, "loc": ["query", *self.loc], "msg": self.detail}]}
+
+
+class UnknownRelated(InvalidInput):
+    """A relation write (`connect`, `set`) names rows that do not exist."""
+
+    def __init__(self, field: str, target: str, missing: list[Any]) -> None:
+        names = ", ".join(str(key) for key in missing)
+        super().__init__(f"No {target} with id {names}", field=field, kind="reference")
+        self.missing = missing
+
+
 class InvalidReference(InvalidInput):
     """A foreign key names a row that does not exist."""
 
