@@ -53,11 +53,9 @@ from sqlalchemy import (
     insert,
     inspect,
     literal,
-    or_,
     select,
     table,
     text,
-    tuple_,
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
@@ -70,13 +68,12 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
-from app.core import cursors
+from app.core import query
 from app.core.db import Database
 from app.core.errors import (
     DATABASE_ERRORS,
     STALE_CACHE_ERRORS,
     DatabaseUnavailable,
-    InvalidQuery,
     NotFound,
     Operation,
     PreconditionFailed,
@@ -424,13 +421,16 @@ async def _session(
 # --- Reads --------------------------------------------------------------------------
 
 
-async def get(db: Db, model: Model, key: Key) -> Record:
-    """The row with this primary key; NotFound when there is none."""
+async def get(db: Db, model: Model, key: Key, *, include: Sequence[query.Included] = ()) -> Record:
+    """The row with this primary key, with the `include`d relations; NotFound when
+    there is none."""
     async with _session(db, model, "read") as (database, connection):
         rows = await _run(database, connection, _select_by_key(model), _key_params(model, key))
-    if not rows:
-        raise NotFound(model.__name__, key)
-    return _converted(model, rows)[0]
+        if not rows:
+            raise NotFound(model.__name__, key)
+        row = _converted(model, rows)[0]
+        await _include(database, connection, model, [row], include)
+    return row
 
 
 CountMode = Literal["exact", "estimated", "none"]
@@ -457,73 +457,6 @@ class Listing:
 def _row_columns(model: Model) -> tuple[ColumnElement[Any], ...]:
     """Every mapped column, labelled with its attribute name (`metadata_`)."""
     return tuple(col.label(name) for name, col in _columns(model).items())
-
-
-def _sort_keys(model: Model, order_by: Sequence[str]) -> tuple[tuple[str, bool], ...]:
-    """(attribute, descending) for `name` / `-name`, then the primary key as the
-    tiebreak, in the first item's direction."""
-    keys = [(item.removeprefix("-"), item.startswith("-")) for item in order_by]
-    descending = bool(keys) and keys[0][1]
-    named = {name for name, _ in keys}
-    keys += [(name, descending) for name in _key_names(model) if name not in named]
-    for name, _ in keys:
-        column(model, name)  # ValueError for anything but a column
-    return tuple(keys)
-
-
-def _like_pattern(value: str) -> str:
-    """`value` anywhere, taken literally: LIKE's wildcards escaped (with `/`)."""
-    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
-
-
-def _filters(
-    model: Model, equals: Sequence[str], contains: Sequence[str]
-) -> list[ColumnElement[bool]]:
-    """Conditions on the named columns, their values bound as `equals_<name>` and
-    `contains_<name>` (a pattern from `_like_pattern`)."""
-    conditions = []
-    for name in equals:
-        col = column(model, name)
-        conditions.append(col == bindparam(f"equals_{name}", type_=col.type))
-    for name in contains:
-        conditions.append(column(model, name).ilike(bindparam(f"contains_{name}"), escape="/"))
-    return conditions
-
-
-def _after(model: Model, keys: Sequence[tuple[str, bool]]) -> ColumnElement[bool]:
-    """Rows after the one whose sort key is bound as `after_0`, `after_1`..., in the
-    order `keys` give."""
-    columns = [column(model, name) for name, _ in keys]
-    bounds = [bindparam(f"after_{i}", type_=col.type) for i, col in enumerate(columns)]
-    directions = {descending for _, descending in keys}
-    if len(directions) == 1:  # one row comparison, which a B-tree index answers
-        ahead = (
-            tuple_(*columns) < tuple_(*bounds)
-            if directions == {True}
-            else tuple_(*columns) > tuple_(*bounds)
-        )
-        return ahead
-    alternatives = []
-    for i, (col, bound) in enumerate(zip(columns, bounds, strict=True)):
-        ties = [columns[j] == bounds[j] for j in range(i)]
-        alternatives.append(and_(*ties, col < bound if keys[i][1] else col > bound))
-    return or_(*alternatives)
-
-
-def _cursor_values(
-    model: Model, keys: Sequence[tuple[str, bool]], order_by: Sequence[str], cursor: str
-) -> list[Any]:
-    columns = [column(model, name) for name, _ in keys]
-    if any(col.nullable for col in columns):  # NULLs would need their own comparisons
-        raise ValueError(f"{model.__name__}: keyset pagination needs NOT NULL sort columns")
-    try:
-        return cursors.decode(cursor, order_by, [col.type.python_type for col in columns])
-    except ValueError as exc:
-        raise InvalidQuery(
-            f"Invalid cursor ({exc}); use the nextCursor of a list with the same order_by",
-            field="cursor",
-        ) from None
 
 
 @_per_shape
@@ -565,22 +498,21 @@ class _ListStatements:
 @_per_shape
 def _list_statements(
     model: Model,
-    keys: tuple[tuple[str, bool], ...],
-    equals: tuple[str, ...],
-    contains: tuple[str, ...],
-    after: bool,
+    where: query.Shape | None,
+    order: query.Order,
+    null_bounds: tuple[bool, ...] | None,
     count: CountMode,
 ) -> _ListStatements:
-    filters = _filters(model, equals, contains)
-    conditions = [*filters, _after(model, keys)] if after else filters
-    ordering = [
-        column(model, name).desc() if descending else column(model, name).asc()
-        for name, descending in keys
-    ]
+    """`where` None: every row; `null_bounds` None: from the first row (else after the
+    cursor's row)."""
+    filters = [] if where is None else [query.where_clause(model, where)]
+    conditions = list(filters)
+    if null_bounds is not None:
+        conditions.append(query.after_clause(model, order, null_bounds))
     page = (
         select(*_row_columns(model))
         .where(*conditions)
-        .order_by(*ordering)
+        .order_by(*query.order_clauses(model, order))
         .offset(bindparam("skip", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
     )
@@ -609,41 +541,41 @@ def _total(
     return case((estimate < ESTIMATE_EXACT_BELOW, exact), else_=estimate)
 
 
+def default_order(model: Model) -> query.Order:
+    """By primary key: the order of a list that asks for none."""
+    return query.compile_order(model, None, query.expose_all)
+
+
 async def get_many(
     db: Db,
     model: Model,
     *,
-    equals: Mapping[str, Any] | None = None,
-    contains: Mapping[str, str | None] | None = None,
-    order_by: Sequence[str] = (),
+    where: query.Where | None = None,
+    order: query.Order | None = None,
+    after: query.After | None = None,
+    include: Sequence[query.Included] = (),
     skip: int = 0,
-    cursor: str | None = None,
     limit: int = 100,
     count: CountMode = "exact",
 ) -> Listing:
-    """Rows matching every filter, in order, from `skip` rows in or after `cursor`.
+    """Rows matching `where`, in `order` (the primary key last), from `skip` rows in or
+    after the cursor's row (`after`), with the `include`d relations attached.
 
-    `equals` compares columns for equality and `contains` matches a case-insensitive
-    substring; filters whose value is None are left out. `count`: `exact`, `none`, or
-    `estimated` (the planner's: `pg_class.reltuples` without filters, the plan's row
-    estimate with them; exact below ESTIMATE_EXACT_BELOW). The page and an exact or
-    table-wide count are one statement (two for an empty page); a filtered estimate
-    adds an EXPLAIN.
-    InvalidQuery for a cursor made for another ordering, or given with `skip`.
+    `count`: `exact`, `none`, or `estimated` (the planner's: `pg_class.reltuples`
+    without filters, the plan's row estimate with them; exact below
+    ESTIMATE_EXACT_BELOW). The page and an exact or table-wide count are one statement
+    (two for an empty page); a filtered estimate adds an EXPLAIN; each included
+    relation one more, whatever the number of rows.
     """
-    keys = _sort_keys(model, order_by)
-    equals = {name: value for name, value in (equals or {}).items() if value is not None}
-    contains = {name: value for name, value in (contains or {}).items() if value is not None}
+    order = order or default_order(model)
+    shape_where = None if where is None or where.empty else where.shape
     # One row more than asked: whether there is a next page at all.
     params: dict[str, Any] = {"skip": skip, "limit": limit + 1}
-    params |= {f"equals_{name}": value for name, value in equals.items()}
-    params |= {f"contains_{name}": _like_pattern(value) for name, value in contains.items()}
-    if cursor is not None:
-        if skip:
-            raise InvalidQuery("Give either skip or cursor, not both", field="cursor")
-        values = _cursor_values(model, keys, order_by, cursor)
-        params |= {f"after_{i}": value for i, value in enumerate(values)}
-    shape = (model, keys, tuple(equals), tuple(contains), cursor is not None)
+    if shape_where is not None and where is not None:
+        params |= where.params
+    if after is not None:
+        params |= after.params
+    shape = (model, shape_where, order, None if after is None else after.null_bounds)
     statements = _list_statements(*shape, count)
     async with _session(db, model, "read") as (database, connection):
         matching = None
@@ -664,13 +596,47 @@ async def get_many(
             else:  # the count column rides on the rows: none on an empty page
                 totals = await _run(database, connection, statements.total, params)
                 matching = int(next(iter(totals[0].values())))
-    data = _converted(model, rows[:limit])
+        data = _converted(model, rows[:limit])
+        await _include(database, connection, model, data, include)
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = cursors.encode(order_by, [data[-1][name] for name, _ in keys])
+        next_cursor = query.cursor_for(order, data[-1])
     if matching is not None:  # an estimate may lag behind rows just seen
         matching = max(matching, skip + len(data))
     return Listing(data=data, count=matching, next_cursor=next_cursor)
+
+
+async def _include(
+    database: Database,
+    connection: AsyncConnection,
+    model: Model,
+    rows: list[Record],
+    include: Sequence[query.Included],
+) -> None:
+    """Attach the included relations to `rows`, one statement per relation and level,
+    their rows converted like the model's own."""
+    if not include or not rows:
+        return
+
+    async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[Record]:
+        return await _run(database, connection, statement, params)
+
+    await query.load_includes(fetch, model, rows, include)
+    _convert_included(model, rows, include)
+
+
+def _convert_included(model: Model, rows: list[Record], include: Sequence[query.Included]) -> None:
+    for included in include:
+        target = query.describe(model).relations[included.name].target
+        children: list[Record] = []
+        for row in rows:
+            value = row.get(included.name)
+            if isinstance(value, list):
+                children += value
+            elif value is not None:
+                children.append(value)
+        _converted(target, children)
+        _convert_included(target, children, included.include)
 
 
 # --- Writes -------------------------------------------------------------------------
@@ -728,10 +694,29 @@ async def create(db: Db, model: Model, values: Mapping[str, Any]) -> Record:
     the one stored (a price given as `1e5` comes back as the database keeps it,
     `100000.00`).
     """
+    values, writes = query.split_relation_writes(model, values)
+    if writes:  # the row and its links, in one transaction
+        async with _within(db) as tx:
+            row = await create(tx, model, values)
+            await _write_relations(tx, model, row, writes)
+            return row
     params = _row_values(model, _with_defaults(model, values))
     async with _session(db, model, "write") as (database, connection):
         rows = await _run(database, connection, _insert(model, tuple(params)), params)
     return _converted(model, rows)[0]
+
+
+async def _write_relations(
+    tx: Transaction, model: Model, row: Record, writes: list[query.RelationWrite]
+) -> None:
+    """Connect, disconnect or set the implicit many-to-many links of `row`."""
+    (key,) = (row[name] for name in _key_names(model))  # Prisma's m2m needs a single @id
+    async with _session(tx, model, "write") as (database, connection):
+
+        async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[Record]:
+            return await _run(database, connection, statement, params)
+
+        await query.apply_relation_writes(fetch, model, key, writes)
 
 
 def _expected_clause(model: Model, expected: Sequence[str]) -> list[ColumnElement[bool]]:
@@ -881,6 +866,12 @@ async def update(
     statement; without one, the row is locked and compared first, in a transaction.
     Nothing to change (and no @updatedAt) answers the row as it is.
     """
+    values, writes = query.split_relation_writes(model, values)
+    if writes:  # the row and its links, in one transaction
+        async with _within(db) as tx:
+            row = await update(tx, model, key, values, if_version=if_version)
+            await _write_relations(tx, model, row, writes)
+            return row
     attribute = _version_attribute(model)
     if if_version is not None and attribute is None:
         async with _within(db) as tx:

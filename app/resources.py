@@ -10,6 +10,7 @@ read-only fields, the default order.
 from pydantic import Field, StringConstraints
 
 from app import view_tables
+from app.core.query import QueryPolicy
 from app.core.resource import Resource, view_model
 from app.models import AuditLog, Page, PageRevision, Profile, Tag, User
 
@@ -17,7 +18,7 @@ NonEmpty = StringConstraints(min_length=1)
 
 PAGES = Resource(
     Page,
-    order_by=("-createdAt",),
+    order_by={"createdAt": "desc"},
     # Made by the service (ids, timestamps) or counted by it, never chosen by clients.
     read_only=frozenset({"id", "createdAt", "viewCount"}),
     constraints={
@@ -45,7 +46,7 @@ PAGES = Resource(
 
 USERS = Resource(
     User,
-    order_by=("-createdAt",),
+    order_by={"createdAt": "desc"},
     constraints={"email": (StringConstraints(min_length=3, max_length=191),)},
 )
 
@@ -55,10 +56,10 @@ TAGS = Resource(Tag, constraints={"name": (StringConstraints(min_length=1, max_l
 
 PAGE_REVISIONS = Resource(PageRevision, constraints={"title": (NonEmpty,)})
 
-AUDIT_LOGS = Resource(AuditLog, order_by=("-createdAt",), constraints={"action": (NonEmpty,)})
+AUDIT_LOGS = Resource(AuditLog, order_by={"createdAt": "desc"}, constraints={"action": (NonEmpty,)})
 
 PUBLISHED_PAGES = Resource(
-    view_model(view_tables.PublishedPage), writable=False, order_by=("-updatedAt",)
+    view_model(view_tables.PublishedPage), writable=False, order_by={"updatedAt": "desc"}
 )
 
 RESOURCES: tuple[Resource, ...] = (
@@ -70,3 +71,11 @@ RESOURCES: tuple[Resource, ...] = (
     AUDIT_LOGS,
     PUBLISHED_PAGES,
 )
+
+_BY_MODEL = {resource.model: resource for resource in RESOURCES}
+
+
+def query_policy(model: type) -> QueryPolicy | None:
+    """What lists may filter, sort and include of `model`; None when it is not served."""
+    resource = _BY_MODEL.get(model)
+    return None if resource is None else resource.query_policy

@@ -1,12 +1,15 @@
 """The versioned API: every route needs a bearer token except the probes."""
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, FastAPI
 
 from app.api.deps import current_caller, known_query_only
+from app.api.query_params import add_query_schemas
 from app.api.resource_routes import resource_router
 from app.api.routes import pages, private, utils
 from app.core.config import Settings
-from app.resources import RESOURCES
+from app.resources import RESOURCES, query_policy
 
 API_V1_PREFIX = "/api/v1"
 
@@ -23,7 +26,9 @@ def include_api(app: FastAPI, settings: Settings) -> None:
     # authentication (a stranger learns nothing).
     protected = [Depends(current_caller), Depends(known_query_only)]
     routers: list[tuple[APIRouter, list]] = [(utils.router, [])]
-    routers += [(resource_router(resource), protected) for resource in RESOURCES]
+    routers += [
+        (resource_router(resource, RESOURCES, query_policy), protected) for resource in RESOURCES
+    ]
     routers.append((pages.router, protected))
     if settings.ENVIRONMENT == "local":
         routers.append((private.router, protected))
@@ -34,3 +39,18 @@ def include_api(app: FastAPI, settings: Settings) -> None:
             dependencies=dependencies,
             max_body_size=settings.MAX_BODY_BYTES,
         )
+    _describe_query_schemas(app)
+
+
+def _describe_query_schemas(app: FastAPI) -> None:
+    """Put the schemas of the lists' `where`, `orderBy` and `include` (which the routes
+    refer to by `$ref`) into the document FastAPI builds."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            models = [resource.model for resource in RESOURCES]
+            app.openapi_schema = add_query_schemas(build(), models, query_policy)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -23,9 +23,15 @@ from pydantic import Field, StringConstraints
 from app import crud
 from app.api.deps import DatabaseDep, require_json
 from app.api.etags import etag, if_match_version, matches
-from app.api.list_query import ListQuery, list_query
+from app.api.query_params import (
+    ListQuery,
+    get_openapi_extra,
+    get_query,
+    list_openapi_extra,
+    list_query,
+)
 from app.api.responses import errors
-from app.core import api_types
+from app.core import api_types, query
 from app.core.resource import Resource, ScalarField
 from app.core.resource_schemas import create_schema, list_schema, read_schema, update_schema
 
@@ -100,40 +106,53 @@ def _answer(resource: Resource, response: Response, row: crud.Record) -> crud.Re
     return row
 
 
-def resource_router(resource: Resource) -> APIRouter:
-    """The routes of `resource` (see the module docstring)."""
+def resource_router(
+    resource: Resource, resources: tuple[Resource, ...], policies: query.Policies
+) -> APIRouter:
+    """The routes of `resource` (see the module docstring); relations reach the others
+    among `resources` that `policies` expose."""
     router = APIRouter(prefix=resource.url_path, tags=[resource.url_path.strip("/")])
     model = resource.model
     name, plural = resource.name, resource.plural_name
-    read = read_schema(resource)
+    read = read_schema(resource, resources)
     one = key_path(resource)
+    reads = list_query(model, policies, default_order=resource.order_by)
+    includes = get_query(model, policies)
 
-    async def list_rows(database: DatabaseDep, query: ListQuery) -> Any:
+    async def list_rows(database: DatabaseDep, query_: Any) -> Any:
         listing = await crud.get_many(
             database,
             model,
-            order_by=query.order_by or resource.order_by,
-            skip=query.skip,
-            cursor=query.cursor,
-            limit=query.limit,
-            count=query.count,
+            where=query_.where,
+            order=query_.order,
+            after=query_.after,
+            include=query_.include,
+            skip=query_.skip,
+            limit=query_.limit,
+            count=query_.count,
         )
         return {"data": listing.data, "count": listing.count, "nextCursor": listing.next_cursor}
 
     router.add_api_route(
         "/",
-        _signed(list_rows, resource, query=Annotated[ListQuery, Depends(list_query(resource))]),
+        _signed(list_rows, resource, query_=Annotated[ListQuery, Depends(reads)]),
         methods=["GET"],
         operation_id=f"list{plural}",
         summary=f"List {plural}",
-        response_model=list_schema(resource),
+        response_model=list_schema(resource, resources),
+        response_model_exclude_unset=True,  # relations only where included
         responses=errors(401, 503),
+        openapi_extra=list_openapi_extra(model),
     )
 
     async def get_row(
-        database: DatabaseDep, response: Response, if_none_match: IfNoneMatch = None, **key: Any
+        database: DatabaseDep,
+        response: Response,
+        include: Any,
+        if_none_match: IfNoneMatch = None,
+        **key: Any,
     ) -> Any:
-        row = await crud.get(database, model, key_of(resource, key))
+        row = await crud.get(database, model, key_of(resource, key), include=include)
         current = etag(crud.version(model, row))
         if matches(if_none_match, current):
             return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
@@ -142,11 +161,15 @@ def resource_router(resource: Resource) -> APIRouter:
 
     router.add_api_route(
         one,
-        _signed(get_row, resource),
+        _signed(
+            get_row, resource, include=Annotated[tuple[query.Included, ...], Depends(includes)]
+        ),
         methods=["GET"],
         operation_id=f"get{name}",
         summary=f"Read a {name}",
         response_model=read,
+        response_model_exclude_unset=True,
+        openapi_extra=get_openapi_extra(model),
         responses={
             200: {"headers": ETAG},
             304: {"description": "If-None-Match names the current ETag", "headers": ETAG},
@@ -166,12 +189,13 @@ def resource_router(resource: Resource) -> APIRouter:
 
     router.add_api_route(
         "/",
-        _signed(create_row, resource, body=create_schema(resource)),
+        _signed(create_row, resource, body=create_schema(resource, resources)),
         methods=["POST"],
         status_code=status.HTTP_201_CREATED,
         operation_id=f"create{name}",
         summary=f"Create a {name}",
         response_model=read,
+        response_model_exclude_unset=True,
         dependencies=[Depends(require_json)],
         responses={201: {"headers": ETAG | LOCATION}} | errors(401, 409, 413, 415, 503),
     )
@@ -190,11 +214,12 @@ def resource_router(resource: Resource) -> APIRouter:
 
     router.add_api_route(
         one,
-        _signed(update_row, resource, body=update_schema(resource)),
+        _signed(update_row, resource, body=update_schema(resource, resources)),
         methods=["PUT"],
         operation_id=f"update{name}",
         summary=f"Update some fields of a {name}",
         response_model=read,
+        response_model_exclude_unset=True,
         dependencies=[Depends(require_json)],
         responses={200: {"headers": ETAG}} | errors(401, 404, 409, 412, 413, 415, 503),
     )

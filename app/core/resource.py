@@ -41,6 +41,8 @@ from sqlalchemy.orm import Mapper, RelationshipProperty, registry
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
+from app.core.query import QueryPolicy
+
 Kind = Literal[
     "string", "int", "bigint", "float", "decimal", "bool", "datetime", "json", "enum", "uuid",
     "bytes", "other",
@@ -198,7 +200,8 @@ class Resource:
 
     model: type[Any]
     path: str | None = None  # default: the model name in plural kebab case
-    order_by: tuple[str, ...] = ()  # lists' default order (`-createdAt`); the key follows
+    # Lists' default order, as Prisma's orderBy (`{"createdAt": "desc"}`); the key follows.
+    order_by: Mapping[str, Any] | None = None
     writable: bool = True  # False for views
     constraints: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     examples: Mapping[str, Any] | None = None
@@ -268,6 +271,13 @@ class Resource:
     def version_field(self) -> ScalarField | None:
         """The @updatedAt field, whose value names a version of the row (see ETags)."""
         return next((item for item in self.fields if item.column.onupdate is not None), None)
+
+    @cached_property
+    def query_policy(self) -> QueryPolicy:
+        return QueryPolicy(self.filterable, self.sortable, self.includable)
+
+    def may_include(self, relation: str) -> bool:
+        return self.includable is None or relation in self.includable
 
     def answered(self) -> tuple[ScalarField, ...]:
         return tuple(item for item in self.fields if item.name not in self.hidden)

@@ -29,6 +29,7 @@ from pydantic.fields import FieldInfo
 from sqlalchemy import Numeric, String
 
 from app.core import api_types as t
+from app.core.query import relation_write_model
 from app.core.resource import Resource, ScalarField
 
 
@@ -142,23 +143,63 @@ class RequestBody(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-@cache
-def read_schema(resource: Resource) -> type[BaseModel]:
-    fields: dict[str, Any] = {}
-    for item in resource.answered():
-        alias = item.name if item.name != item.attribute else None
-        fields[item.attribute] = (_read_type(item), Field(serialization_alias=alias))
-    config = ConfigDict(
-        json_schema_extra=_example(resource, {item.name for item in resource.answered()})
-        if resource.examples
-        else None
-    )
-    return create_model(resource.name, __config__=config, **fields)
+def read_schema(resource: Resource, resources: tuple[Resource, ...] = ()) -> type[BaseModel]:
+    """`Page`: every answered column, and, for each relation to one of `resources` that
+    the resource lets clients include, the related row(s) (present when included)."""
+    if resource not in resources:
+        resources = (*resources, resource)
+    return _read_schemas(resources)[resource]
 
 
 @cache
-def create_schema(resource: Resource) -> type[RequestBody]:
-    fields: dict[str, Any] = {}
+def _read_schemas(resources: tuple[Resource, ...]) -> dict[Resource, type[BaseModel]]:
+    """The read schemas of `resources` together: relations refer to each other (a page's
+    author, the author's pages), resolved once all exist."""
+    by_model = {resource.model: resource for resource in resources}
+    schemas: dict[Resource, type[BaseModel]] = {}
+    for resource in resources:
+        fields: dict[str, Any] = {}
+        for item in resource.answered():
+            alias = item.name if item.name != item.attribute else None
+            fields[item.attribute] = (_read_type(item), Field(serialization_alias=alias))
+        for relation in resource.relations:
+            target = by_model.get(relation.target)
+            if target is None or not resource.may_include(relation.name):
+                continue
+            type_ = f"list[{target.name}]" if relation.to_many else f"{target.name} | None"
+            fields[relation.name] = (
+                type_,
+                Field(default=None, description=f"Answered when `include[{relation.name}]` asks"),
+            )
+        config = ConfigDict(
+            json_schema_extra=_example(resource, {item.name for item in resource.answered()})
+            if resource.examples
+            else None
+        )
+        schemas[resource] = create_model(resource.name, __config__=config, **fields)
+    namespace = {resource.name: schema for resource, schema in schemas.items()}
+    for schema in schemas.values():
+        schema.model_rebuild(_types_namespace=namespace)
+    return schemas
+
+
+def _relation_writes(resource: Resource, resources: tuple[Resource, ...]) -> dict[str, Any]:
+    """`tags: {connect, disconnect, set}` for each implicit many-to-many relation to one
+    of `resources`."""
+    exposed = {other.model for other in resources}
+    return {
+        relation.name: (
+            relation_write_model(resource.model, relation.name) | None,
+            Field(default=None, description="Prisma's connect, disconnect or set, by id"),
+        )
+        for relation in resource.relations
+        if relation.many_to_many and relation.target in exposed
+    }
+
+
+@cache
+def create_schema(resource: Resource, resources: tuple[Resource, ...] = ()) -> type[RequestBody]:
+    fields: dict[str, Any] = _relation_writes(resource, resources)
     for item in resource.writable_fields():
         type_ = _write_type(item, tuple(resource.constraints.get(item.name, ())))
         required = not item.nullable and not item.filled_on_create
@@ -172,8 +213,8 @@ def create_schema(resource: Resource) -> type[RequestBody]:
 
 
 @cache
-def update_schema(resource: Resource) -> type[RequestBody]:
-    fields: dict[str, Any] = {}
+def update_schema(resource: Resource, resources: tuple[Resource, ...] = ()) -> type[RequestBody]:
+    fields: dict[str, Any] = _relation_writes(resource, resources)
     for item in resource.writable_fields():
         if item.is_key:
             continue  # a row's identity stays: its URL and ETag name it
@@ -197,10 +238,10 @@ def _request_base(resource: Resource, fields: dict[str, Any]) -> type[RequestBod
 
 
 @cache
-def list_schema(resource: Resource) -> type[BaseModel]:
+def list_schema(resource: Resource, resources: tuple[Resource, ...] = ()) -> type[BaseModel]:
     return create_model(
         f"{resource.name}List",
-        data=(list[read_schema(resource)], ...),  # type: ignore[valid-type]
+        data=(list[read_schema(resource, resources)], ...),  # type: ignore[valid-type]
         count=(
             int | None,
             Field(

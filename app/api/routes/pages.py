@@ -13,7 +13,7 @@ from app.core.request_id import current_request_id
 from app.core.resource_schemas import read_schema
 from app.domain import publishing
 from app.models import Page
-from app.resources import PAGES
+from app.resources import PAGES, RESOURCES
 
 router = APIRouter(prefix=PAGES.url_path, tags=[PAGES.url_path.strip("/")])
 
@@ -22,7 +22,8 @@ router = APIRouter(prefix=PAGES.url_path, tags=[PAGES.url_path.strip("/")])
     "/{id}/publish",
     operation_id="publishPage",
     summary="Publish a page, recording who did it in the audit log",
-    response_model=read_schema(PAGES),
+    response_model=read_schema(PAGES, RESOURCES),
+    response_model_exclude_unset=True,
     responses={200: {"headers": ETAG}} | errors(401, 404, 412, 503),
 )
 async def publish_page(

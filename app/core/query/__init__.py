@@ -3,6 +3,7 @@ any SQLModel mapped class, validated against a QueryPolicy and compiled to SQLAl
 statements whose values are all bound parameters. See docs/querying.md."""
 
 from app.core.query.include import Fetch, Included, compile_include, includable, load_includes
+from app.core.query.model_info import describe
 from app.core.query.order import (
     After,
     Order,
@@ -21,7 +22,7 @@ from app.core.query.relation_writes import (
     relation_write_model,
     split_relation_writes,
 )
-from app.core.query.where import Where, compile_where
+from app.core.query.where import Shape, Where, compile_where
 from app.core.query.where_sql import where_clause
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "QueryLimits",
     "QueryPolicy",
     "RelationWrite",
+    "Shape",
     "Where",
     "after_clause",
     "apply_relation_writes",
@@ -43,6 +45,7 @@ __all__ = [
     "compile_where",
     "cursor_for",
     "decode_cursor",
+    "describe",
     "expose_all",
     "includable",
     "load_includes",
