@@ -46,6 +46,7 @@ FULL_TIER = {
     "deploy/test_image.py",
     "observability/test_sentry.py",
     "api/test_prisma_json.py",
+    "api/test_query_fuzz.py",
     "core/test_schema_drift.py",
     "orm/test_migration_reaches_the_api.py",
     "orm/test_orm_edge_cases.py",

@@ -53,7 +53,7 @@ from scripts.prisma_client import NodeUnavailable
 from scripts.throwaway_pg import throwaway_database
 
 PAGES = "/api/v1/pages/"
-LIST = f"{PAGES}?limit=20&order_by=-createdAt"
+LIST = f"{PAGES}?limit=20&orderBy[createdAt]=desc"
 # Keyset pagination: the query parameter that takes a cursor, and the list
 # response's key that holds the cursor of the next page.
 CURSOR_PARAM = "cursor"
@@ -129,7 +129,7 @@ def cursor_at(app: AppProcess, depth: int, token: str) -> str | None:
 
     The walk asks for no count (`count=none`) when the app takes that parameter.
     """
-    base = f"{PAGES}?limit={CURSOR_WALK_LIMIT}&order_by=-createdAt"
+    base = f"{PAGES}?limit={CURSOR_WALK_LIMIT}&orderBy[createdAt]=desc"
     path = f"{base}&count=none"
     if request(app, "GET", path, token)[0] == 422:
         path = base

@@ -57,7 +57,7 @@ async def test_a_list_and_a_page_are_the_references_json(
     peer: AppProcess, reference_app: AsyncClient
 ) -> None:
     status, listed = request(peer, "GET", f"{LIST}&limit=20", TOKEN)
-    theirs = (await reference_app.get("/pages/?limit=20&order_by=-createdAt")).json()
+    theirs = (await reference_app.get("/pages/?limit=20&orderBy[createdAt]=desc")).json()
     assert status == 200
     assert (listed["data"], listed["count"]) == (theirs["data"], theirs["count"])
     assert listed["count"] == ROWS

@@ -14,7 +14,7 @@ from app.core.dburl import libpq_url
 from scripts.bench import load
 from tests.bench.conftest import ROWS, BenchDatabase
 
-LIST = "/pages/?order_by=-createdAt"
+LIST = "/pages/?orderBy[createdAt]=desc"
 CUID = re.compile(r"^c[0-9a-z]{24}$")
 
 

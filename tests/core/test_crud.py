@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import crud
+from app.core import query
 from app.core.db import Database
 from app.core.errors import (
     Conflict,
@@ -94,7 +95,8 @@ async def test_a_transaction_keeps_all_its_writes_or_none(database: Database) ->
         async with crud.transaction(database) as tx:
             await crud.create(tx, Tag, {"name": name})
             await crud.create(tx, Tag, {"name": name})  # the second one conflicts
-    listing = await crud.get_many(database, Tag, equals={"name": name})
+    where = query.compile_where(Tag, {"name": name}, query.expose_all)
+    listing = await crud.get_many(database, Tag, where=where)
     assert listing.data == []
 
 
@@ -151,9 +153,10 @@ async def test_values_are_converted_by_the_column_types_both_ways(database: Data
     assert read["createdAt"] == stored_at
     assert read["metadata_"] == {"layout": ["wide", 1, None]}
     assert read["status"] == PageStatus.PUBLISHED
-    listing = await crud.get_many(
-        database, Page, equals={"createdAt": created, "authorId": author["id"]}
+    where = query.compile_where(
+        Page, {"createdAt": created.isoformat(), "authorId": author["id"]}, query.expose_all
     )
+    listing = await crud.get_many(database, Page, where=where)
     assert [row["id"] for row in listing.data] == [page["id"]]
 
 

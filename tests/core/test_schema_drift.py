@@ -12,7 +12,7 @@ from loguru import logger
 
 from app import crud
 from app.cli.prisma_migrate import deploy
-from app.core import schema_drift
+from app.core import query, schema_drift
 from app.core.db import Database, create_database
 from app.core.dburl import libpq_url, parse
 from app.core.errors import SchemaMismatch
@@ -20,6 +20,8 @@ from app.models import Page, PageStatus, User
 from scripts.throwaway_pg import database_on
 from tests.conftest import EXAMPLE_MIGRATIONS
 from tests.core.conftest import make_settings
+
+DRAFTS = query.compile_where(Page, {"status": "DRAFT"}, query.expose_all)
 
 
 @pytest.fixture
@@ -126,7 +128,7 @@ async def test_statements_prepared_before_an_enum_is_recreated_are_prepared_agai
     author = await crud.create(drifting, User, {"email": "c@example.com"})
     page = {"title": "t", "slug": "draft", "authorId": author["id"]}
     await crud.create(drifting, Page, page)
-    await crud.get_many(drifting, Page, equals={"status": PageStatus.DRAFT})  # prepared, cached
+    await crud.get_many(drifting, Page, where=DRAFTS)  # prepared, cached
     await migrate(
         drifting_url,
         """
@@ -140,7 +142,7 @@ async def test_statements_prepared_before_an_enum_is_recreated_are_prepared_agai
     )
 
     # The same pooled connection (the pool holds one) and the same cached statement.
-    listed = await crud.get_many(drifting, Page, equals={"status": PageStatus.DRAFT})
+    listed = await crud.get_many(drifting, Page, where=DRAFTS)
 
     assert [row["slug"] for row in listed.data] == ["draft"]
 

@@ -18,8 +18,10 @@ from app.resources import PAGES, RESOURCES
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
 def test_every_column_is_answered_and_written_under_its_prisma_name(resource: Resource) -> None:
-    answered = set(read_schema(resource).model_json_schema(mode="serialization")["properties"])
-    assert answered == {item.name for item in resource.fields} - resource.hidden
+    fields = read_schema(resource).model_fields
+    answered = {info.serialization_alias or name for name, info in fields.items()}
+    relations = {relation.name for relation in resource.relations}
+    assert answered - relations == {item.name for item in resource.fields} - resource.hidden
     if resource.writable:
         written = set(create_schema(resource).model_json_schema()["properties"])
         assert written == {item.name for item in resource.writable_fields()}

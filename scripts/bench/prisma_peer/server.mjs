@@ -69,7 +69,7 @@ function serve() {
   const ListQuery = z.strictObject({
     limit: z.coerce.number().int().min(1).max(100).default(20),
     skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
-    order_by: z.enum(["createdAt", "-createdAt"]).default("-createdAt"),
+    "orderBy[createdAt]": z.enum(["asc", "desc"]).default("desc"),
     count: z.enum(["exact", "none"]).default("exact"),
     cursor: Id.optional(),
   });
@@ -122,8 +122,8 @@ function serve() {
   async function listPages(params) {
     const parsed = ListQuery.safeParse(Object.fromEntries(params));
     if (!parsed.success) throw invalid("query", parsed.error);
-    const { limit, skip, order_by, count, cursor } = parsed.data;
-    const direction = order_by.startsWith("-") ? "desc" : "asc";
+    const { limit, skip, count, cursor } = parsed.data;
+    const direction = parsed.data["orderBy[createdAt]"];
     const [data, total] = await Promise.all([
       prisma.page.findMany({
         orderBy: [{ createdAt: direction }, { id: direction }],

@@ -14,7 +14,7 @@ import pytest
 from app import crud
 from app.core import query
 from app.core.errors import InvalidQueryPart
-from app.models import AuditLog, Page, PageStatus, User
+from app.models import AuditLog, Page, PageStatus, Role, User
 from tests.core.query.conftest import T0, Counted, Dataset, find_many
 
 Row = dict[str, Any]
@@ -128,11 +128,11 @@ CASES: dict[str, Case] = {
     ),
     "to-one is: author's role": (
         lambda d: {"author": {"is": {"role": "EDITOR"}}},
-        lambda p, d: d.user(p["authorId"])["role"] == "editor",
+        lambda p, d: d.user(p["authorId"])["role"] == Role.EDITOR,
     ),
     "to-one isNot": (
         lambda d: {"author": {"isNot": {"role": "EDITOR"}}},
-        lambda p, d: d.user(p["authorId"])["role"] != "editor",
+        lambda p, d: d.user(p["authorId"])["role"] != Role.EDITOR,
     ),
     "optional to-one is null": (
         lambda d: {"parent": {"is": None}},
