@@ -49,6 +49,16 @@ ETAG = {
     }
 }
 LOCATION = {"Location": {"description": "The new row's URL", "schema": {"type": "string"}}}
+# The list's parameters are read by one dependency from the raw query string (Prisma's
+# nested `where`...), so FastAPI does not declare their 422 by itself.
+INVALID_QUERY: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "A query parameter is invalid: each error names it and what to send",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+        },
+    }
+}
 
 
 KeyText = Annotated[api_types.Text, StringConstraints(min_length=1, max_length=191)]
@@ -141,7 +151,7 @@ def resource_router(
         summary=f"List {plural}",
         response_model=list_schema(resource, resources),
         response_model_exclude_unset=True,  # relations only where included
-        responses=errors(401, 503),
+        responses=errors(401, 503) | INVALID_QUERY,
         openapi_extra=list_openapi_extra(model),
     )
 

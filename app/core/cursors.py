@@ -75,7 +75,7 @@ def decode(
     except (binascii.Error, ValueError, TypeError):
         raise ValueError("not a cursor this service made") from None
     if made_for != list(ordering):
-        raise ValueError("made for another order_by")
+        raise ValueError("made for another orderBy")
     if not isinstance(values, list) or len(values) != len(python_types):
         raise ValueError("not a cursor this service made")
     may_be_null = nullable or [False] * len(python_types)

@@ -109,4 +109,8 @@ def readable(error: Error) -> Error:
     loc = error.get("loc", ())
     # FastAPI puts the parser's character position after "body" for malformed JSON.
     where = "body" if error["type"] == "json_invalid" else field_name(loc)
-    return {**error, "msg": f"{where}: {_what_to_fix(error)}"}
+    message = _what_to_fix(error)
+    last = str(loc[-1]) if loc else where
+    if message.startswith((f"{where}:", f"{last}:", f"{last} ")):  # it names the field already
+        return {**error, "msg": message}
+    return {**error, "msg": f"{where}: {message}"}

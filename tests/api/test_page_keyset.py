@@ -10,7 +10,14 @@ from httpx import AsyncClient
 from app import crud
 from tests.api.conftest import unique_slug
 
-ORDERINGS = ["-createdAt", "createdAt", "title", "-title", "-updatedAt"]
+ORDERINGS: list[dict[str, str]] = [
+    {"orderBy[createdAt]": "desc"},
+    {"orderBy[createdAt]": "asc"},
+    {"orderBy[title]": "asc"},
+    {"orderBy[title]": "desc"},
+    {"orderBy[updatedAt]": "desc"},
+    {"orderBy[0][title]": "asc", "orderBy[1][createdAt]": "desc"},  # mixed directions
+]
 
 
 @pytest.fixture
@@ -23,7 +30,7 @@ async def author_pages(client: AsyncClient, author_id: str) -> int:
     return len(titles)
 
 
-async def _list(client: AsyncClient, **params: Any) -> dict:
+async def _list(client: AsyncClient, params: dict[str, Any]) -> dict:
     response = await client.get("/pages/", params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -33,14 +40,16 @@ async def test_a_cursor_walk_sees_the_rows_a_skip_walk_sees(
     client: AsyncClient, author_id: str, author_pages: int
 ) -> None:
     for order_by in ORDERINGS:
-        query = {"authorId": author_id, "order_by": order_by, "limit": 2}
+        query = {"where[authorId]": author_id, **order_by, "limit": 2}
         by_skip = []
         for skip in range(0, author_pages, 2):
-            by_skip += [page["id"] for page in (await _list(client, **query, skip=skip))["data"]]
+            by_skip += [
+                page["id"] for page in (await _list(client, {**query, "skip": skip}))["data"]
+            ]
 
         by_cursor, cursor, pages = [], None, 0
         while True:
-            page = await _list(client, **query, **({"cursor": cursor} if cursor else {}))
+            page = await _list(client, {**query, **({"cursor": cursor} if cursor else {})})
             by_cursor += [row["id"] for row in page["data"]]
             pages += 1
             cursor = page["nextCursor"]
@@ -49,12 +58,15 @@ async def test_a_cursor_walk_sees_the_rows_a_skip_walk_sees(
         assert by_cursor == by_skip, order_by
         assert len(by_cursor) == author_pages and pages == 4  # 2+2+2+1, no empty last page
     # A page that ends exactly at the last row has no next cursor either.
-    assert (await _list(client, authorId=author_id, limit=author_pages))["nextCursor"] is None
-    assert (await _list(client, authorId=author_id, limit=author_pages - 1))["nextCursor"]
+    mine = {"where[authorId]": author_id}
+    assert (await _list(client, {**mine, "limit": author_pages}))["nextCursor"] is None
+    assert (await _list(client, {**mine, "limit": author_pages - 1}))["nextCursor"]
 
 
-async def _cursor(client: AsyncClient, author_id: str, order_by: str = "-createdAt") -> str:
-    page = await _list(client, authorId=author_id, order_by=order_by, limit=2)
+async def _cursor(
+    client: AsyncClient, author_id: str, order_by: dict[str, str] | None = None
+) -> str:
+    page = await _list(client, {"where[authorId]": author_id, **(order_by or {}), "limit": 2})
     return page["nextCursor"]
 
 
@@ -77,37 +89,49 @@ async def test_a_tampered_or_misused_cursor_is_422(
         _tampered(cursor, "yesterday"),
         _tampered(cursor, None),
     ]:
-        response = await client.get("/pages/", params={"authorId": author_id, "cursor": tampered})
+        response = await client.get(
+            "/pages/", params={"where[authorId]": author_id, "cursor": tampered}
+        )
         assert response.status_code == 422, tampered
         assert response.json()["detail"][0]["loc"] == ["query", "cursor"]
 
-    cursor = await _cursor(client, author_id, order_by="title")
-    other = await client.get("/pages/", params={"order_by": "-title", "cursor": cursor})
+    cursor = await _cursor(client, author_id, {"orderBy[title]": "asc"})
+    other = await client.get("/pages/", params={"orderBy[title]": "desc", "cursor": cursor})
     assert other.status_code == 422
-    assert "order_by" in other.json()["detail"][0]["msg"]
-    both = await client.get("/pages/", params={"order_by": "title", "cursor": cursor, "skip": 2})
+    assert other.json()["detail"][0]["loc"] == ["query", "cursor"]
+    assert "same orderBy" in other.json()["detail"][0]["msg"]
+    # The default order is an order too: a title cursor is no cursor for createdAt.
+    default = await client.get("/pages/", params={"cursor": cursor})
+    assert default.status_code == 422
+    assert "same orderBy" in default.json()["detail"][0]["msg"]
+    both = await client.get(
+        "/pages/", params={"orderBy[title]": "asc", "cursor": cursor, "skip": 2}
+    )
     assert both.status_code == 422
     assert "skip" in both.json()["detail"][0]["msg"]
 
 
 async def test_count_modes(client: AsyncClient, author_id: str, author_pages: int) -> None:
-    query = {"authorId": author_id, "limit": 2}
-    assert (await _list(client, **query, count="exact"))["count"] == author_pages
-    assert (await _list(client, **query, count="none"))["count"] is None
+    query = {"where[authorId]": author_id, "limit": 2}
+    assert (await _list(client, {**query, "count": "exact"}))["count"] == author_pages
+    assert (await _list(client, {**query, "count": "none"}))["count"] is None
     # Estimates this small are counted exactly; estimated is the default.
-    assert (await _list(client, **query, count="estimated"))["count"] == author_pages
-    assert (await _list(client, **query))["count"] == author_pages
-    empty = await _list(client, authorId=author_id, skip=author_pages, count="exact")
+    assert (await _list(client, {**query, "count": "estimated"}))["count"] == author_pages
+    assert (await _list(client, query))["count"] == author_pages
+    empty = await _list(
+        client, {"where[authorId]": author_id, "skip": author_pages, "count": "exact"}
+    )
     assert empty == {"data": [], "count": author_pages, "nextCursor": None}
     bad = await client.get("/pages/", params={"count": "roughly"})
     assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "count"]
 
 
 async def test_a_large_estimate_is_the_planners(
     client: AsyncClient, author_id: str, author_pages: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(crud, "ESTIMATE_EXACT_BELOW", 0)  # every estimate counts as large
-    for query in ({"authorId": author_id}, {}):  # the plan's estimate, the table's
-        page = await _list(client, **query, limit=3, count="estimated")
+    for query in ({"where[authorId]": author_id}, {}):  # the plan's estimate, the table's
+        page = await _list(client, {**query, "limit": 3, "count": "estimated"})
         assert isinstance(page["count"], int)
         assert page["count"] >= len(page["data"]) == 3  # never below the rows seen

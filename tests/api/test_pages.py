@@ -41,7 +41,7 @@ async def test_a_page_is_created_read_listed_updated_and_deleted(
     assert read.json() == page
     assert read.headers["etag"] == created.headers["etag"]
 
-    listed = await client.get("/pages/", params={"authorId": author_id})
+    listed = await client.get("/pages/", params={"where[authorId]": author_id})
     assert listed.json() == {"data": [page], "count": 1, "nextCursor": None}
 
     updated = await client.put(f"/pages/{page['id']}", json={"published": True, "price": None})

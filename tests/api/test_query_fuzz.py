@@ -57,7 +57,7 @@ def base_url(database_url: str) -> Iterator[str]:
 @schema.include(path_regex="^/pages/$").parametrize()
 def test_no_query_is_a_server_error(case: schemathesis.Case, base_url: str) -> None:
     case.query = {key: value for key, value in (case.query or {}).items() if key != "cursor"}
-    case.headers = {}  # the query is under test; malformed headers are the HTTP server's 400
+    case.headers.clear()  # the query is under test; malformed headers are the HTTP server's 400
     response = case.call(base_url=base_url)
     assert response.status_code < 500, response.text
     assert response.status_code in (200, 422), response.text

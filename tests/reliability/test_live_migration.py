@@ -187,7 +187,7 @@ class Traffic:
             elif kind == 1:
                 response = await self.client.get("/pages/", params={"limit": 50})
             elif kind == 2:  # an enum-typed parameter, whose type a migration may recreate
-                response = await self.client.get("/pages/", params={"status": "DRAFT"})
+                response = await self.client.get("/pages/", params={"where[status]": "DRAFT"})
             else:
                 body = {"title": f"Live {turn}", "slug": unique_slug(), "authorId": self.author_id}
                 response = await self.client.post("/pages/", json=body)
@@ -409,10 +409,24 @@ async def test_memory_stays_flat_over_a_soak_of_varied_requests(
             client.put(
                 url, json={"content": "stale"}, headers={"If-Match": created.headers["ETag"]}
             ),
-            client.get("/pages/", params={"status": "DRAFT", "published": "false", "limit": 5}),
-            client.get("/pages/", params={"authorId": author_id, "q": f"soak {n % 10}"}),
             client.get(
-                "/pages/", params={"order_by": ["title", "-updatedAt"][n % 2], "skip": n % 50}
+                "/pages/",
+                params={"where[status]": "DRAFT", "where[published]": "false", "limit": 5},
+            ),
+            client.get(
+                "/pages/",
+                params={
+                    "where[authorId]": author_id,
+                    "where[title][contains]": f"soak {n % 10}",
+                    "where[title][mode]": "insensitive",
+                },
+            ),
+            client.get(
+                "/pages/",
+                params={
+                    ["orderBy[title]", "orderBy[updatedAt]"][n % 2]: ["asc", "desc"][n % 2],
+                    "skip": n % 50,
+                },
             ),
             client.get("/pages/", params={"count": ["exact", "estimated", "none"][n % 3]}),
             client.get("/pages/missing-page"),
@@ -512,7 +526,7 @@ async def test_a_row_with_an_unknown_enum_value_is_answered_as_stored(
     assert all(a.status < 400 for a in traffic.answers), answers
     page = await client.get(f"/pages/{scheduled_page}")
     assert page.json()["status"] == "SCHEDULED"
-    listed = await client.get("/pages/", params={"limit": 100, "order_by": "-createdAt"})
+    listed = await client.get("/pages/", params={"limit": 100, "orderBy[createdAt]": "desc"})
     assert "SCHEDULED" in {item["status"] for item in listed.json()["data"]}
     records = service.log_records()[logged_before:]
     assert not [r for r in records if r["level"] == "ERROR"]

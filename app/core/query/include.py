@@ -81,6 +81,8 @@ def _tree(
     depth: int,
     counter: list[int],
 ) -> tuple[Included, ...]:
+    if include == "":  # an empty object, as some serialisers write one (`include[tags][include]=`)
+        include = {}
     if not isinstance(include, Mapping):
         raise _fail(loc, "Expected an object of relations: include[author]=true", "dict_type")
     if depth > limits.max_include_depth:
@@ -100,6 +102,8 @@ def _tree(
         if counter[0] > limits.max_includes:
             raise _fail(at, f"At most {limits.max_includes} includes in all", "too_many_includes")
         relation = describe(model).relations[name]
+        if value == "":  # `include[tags]=`: an empty object, the relation with no options
+            value = {}
         if not isinstance(value, Mapping):
             try:
                 if not strict_bool(value):

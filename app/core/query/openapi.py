@@ -160,6 +160,9 @@ def _order_by(model: type[SQLModel], policies: Policies, schemas: dict[str, Sche
             if field.sortable and policy.may_sort(name)
         },
         "additionalProperties": False,
+        # One field per object, as in Prisma: several keys go in a list, in their order.
+        "minProperties": 1,
+        "maxProperties": 1,
     }
 
 

@@ -7,7 +7,7 @@ export type FormState =
 /** Shaped like a Next.js server action: create a page, publish it, report errors for the form. */
 export async function createAndPublish(actor: string, input: PageCreate): Promise<FormState> {
   const api = pagesApi(actor);
-  const created = await api.create(input);
+  const created = await api.pages.create(input);
   if (!created.ok) {
     const { failure } = created;
     switch (failure.kind) {
@@ -27,7 +27,7 @@ export async function createAndPublish(actor: string, input: PageCreate): Promis
   }
   if (!created.etag) throw new Error("pages service sent no ETag");
   // Conditional on the version just created: a concurrent edit would come back as `stale`.
-  const published = await api.update(
+  const published = await api.pages.update(
     created.value.id,
     { status: "PUBLISHED", published: true },
     created.etag,

@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import qs from "qs";
 import type { components, paths } from "../generated/api.ts";
 import { serviceToken } from "./service-token.ts";
 
@@ -7,7 +8,16 @@ export type Page = Schemas["Page"];
 export type PageList = Schemas["PageList"];
 export type PageCreate = Schemas["PageCreateInput"];
 export type PageUpdate = Schemas["PageUpdateInput"];
-export type PageFilters = NonNullable<paths["/api/v1/pages/"]["get"]["parameters"]["query"]>;
+export type PageInclude = Schemas["PageInclude"];
+/** Prisma's findMany arguments: `where`, `orderBy`, `include`, plus skip/cursor/limit/count. */
+export type PageQuery = NonNullable<paths["/api/v1/pages/"]["get"]["parameters"]["query"]>;
+export type User = Schemas["User"];
+export type UserCreate = Schemas["UserCreateInput"];
+export type UserList = Schemas["UserList"];
+export type UserQuery = NonNullable<paths["/api/v1/users/"]["get"]["parameters"]["query"]>;
+export type Tag = Schemas["Tag"];
+export type TagCreate = Schemas["TagCreateInput"];
+export type TagInclude = Schemas["TagInclude"];
 export type FieldError = Schemas["ValidationError"];
 
 /** The ways a call fails that callers act on; anything else is `other`. */
@@ -52,9 +62,13 @@ function failed<T>(
   }
 }
 
-/** The pages API as `actor` (the token's `sub`): every request carries a fresh token. */
+/** The pages service as `actor` (the token's `sub`): every request carries a fresh token. */
 export function pagesApi(actor: string) {
-  const client = createClient<paths>({ baseUrl });
+  const client = createClient<paths>({
+    baseUrl,
+    // Nested `where`/`orderBy`/`include` in qs's bracket form (openapi-fetch does one level).
+    querySerializer: (q) => qs.stringify(q, { strictNullHandling: true }),
+  });
   client.use({
     async onRequest({ request }) {
       request.headers.set("Authorization", `Bearer ${await serviceToken(actor)}`);
@@ -62,21 +76,23 @@ export function pagesApi(actor: string) {
     },
   });
 
-  return {
-    async list(filters: PageFilters): Promise<Result<PageList>> {
+  const pages = {
+    /** e.g. `{ where: { title: { contains: "intro" } }, include: { author: true } }` */
+    async list(query: PageQuery): Promise<Result<PageList>> {
       const { data, error, response } = await client.GET("/api/v1/pages/", {
-        params: { query: filters },
+        params: { query },
       });
       return error ? failed(response, error) : succeeded(data, response);
     },
 
-    async get(id: string): Promise<Result<Page>> {
+    async get(id: string, include?: PageInclude): Promise<Result<Page>> {
       const { data, error, response } = await client.GET("/api/v1/pages/{id}", {
-        params: { path: { id } },
+        params: { path: { id }, query: { include } },
       });
       return error ? failed(response, error) : succeeded(data, response);
     },
 
+    /** Tags are linked by id: `tags: { connect: [{ id: 1 }] }`. */
     async create(page: PageCreate): Promise<Result<Page>> {
       const { data, error, response } = await client.POST("/api/v1/pages/", { body: page });
       return error ? failed(response, error) : succeeded(data, response);
@@ -98,4 +114,34 @@ export function pagesApi(actor: string) {
       return error ? failed(response, error) : succeeded(null, response);
     },
   };
+
+  const users = {
+    async list(query: UserQuery): Promise<Result<UserList>> {
+      const { data, error, response } = await client.GET("/api/v1/users/", {
+        params: { query },
+      });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    async create(user: UserCreate): Promise<Result<User>> {
+      const { data, error, response } = await client.POST("/api/v1/users/", { body: user });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+  };
+
+  const tags = {
+    async get(id: number, include?: TagInclude): Promise<Result<Tag>> {
+      const { data, error, response } = await client.GET("/api/v1/tags/{id}", {
+        params: { path: { id }, query: { include } },
+      });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+
+    async create(tag: TagCreate): Promise<Result<Tag>> {
+      const { data, error, response } = await client.POST("/api/v1/tags/", { body: tag });
+      return error ? failed(response, error) : succeeded(data, response);
+    },
+  };
+
+  return { pages, users, tags };
 }
