@@ -47,6 +47,7 @@ FULL_TIER = {
     "observability/test_sentry.py",
     "api/test_prisma_json.py",
     "api/test_query_fuzz.py",
+    "api/test_query_matches_prisma.py",
     "core/test_schema_drift.py",
     "orm/test_migration_reaches_the_api.py",
     "orm/test_orm_edge_cases.py",
