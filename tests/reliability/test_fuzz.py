@@ -39,6 +39,7 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
+NESTED_PARAMETERS = {"where", "orderBy", "include"}
 FRAMING_HEADERS = {"content-length", "transfer-encoding", "host"}
 
 
@@ -51,11 +52,21 @@ async def _referenced_keys(base_url: str, fields: list[ScalarField]) -> dict[str
         return {item.name: await referenced_key(client, item) for item in fields}
 
 
-def _fit_for_the_database(case: schemathesis.Case, base_url: str) -> None:
-    """What a valid request also needs but a JSON Schema cannot say: references to rows
+def _fit_for_the_database(case: schemathesis.Case, base_url: str) -> bool:
+    """Whether to send the case, made fit for the database: what a valid request also
+    needs but a JSON Schema cannot say: references to rows
     that exist (a new row for each, as a key that is also a reference is taken once),
     (documented in prose) no NUL inside free-form JSON, and only a `cursor` the service
     made (a list's `nextCursor`; anything else is a 422)."""
+    # Nested deepObject values cannot be written the way qs writes them here, and their
+    # bounds (include depth...) are beyond JSON Schema: tests/api/test_query_fuzz.py
+    # fuzzes them, expecting 200 or 422.
+    query = case.query or {}
+    nested = [name for name in query if name.split("[", 1)[0] in NESTED_PARAMETERS]
+    if nested and case.meta and case.meta.generation.mode.is_negative:
+        return False  # what made it invalid may be in them
+    for name in nested:
+        del query[name]
     if case.meta and case.meta.generation.mode.is_positive and case.query:
         case.query.pop("cursor", None)
     # Framing headers are the HTTP server's to judge (a bare 400), not the API's.
@@ -64,9 +75,9 @@ def _fit_for_the_database(case: schemathesis.Case, base_url: str) -> None:
     body = case.body
     resource = _resource(case.path)
     if not (case.meta and case.meta.generation.mode.is_positive and isinstance(body, dict)):
-        return
+        return True
     if resource is None:
-        return
+        return True
     for relation in resource.relations:  # links name rows that must exist: not fuzzed here
         if relation.many_to_many:
             body.pop(relation.name, None)
@@ -79,11 +90,13 @@ def _fit_for_the_database(case: schemathesis.Case, base_url: str) -> None:
     for item in resource.writable_fields():
         if item.kind == "json" and item.name in body:
             body[item.name] = _without_nul(body[item.name])
+    return True
 
 
 @schema.parametrize()
 def test_api(case: schemathesis.Case, base_url: str) -> None:
-    _fit_for_the_database(case, base_url)
+    if not _fit_for_the_database(case, base_url):
+        return
     # A token per call: one made at import could expire before the run reaches here, and
     # a 401 everywhere would pass every check.
     case.call_and_validate(base_url=base_url, headers=bearer())
