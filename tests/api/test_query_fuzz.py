@@ -42,7 +42,7 @@ def _served_app(database_url: str | None) -> FastAPI:
 
 
 schema = schemathesis.openapi.from_dict(_served_app(None).openapi())
-schema.config.generation.update(max_examples=100)
+schema.config.generation.update(max_examples=50)
 # The coverage phase enumerates keyword combinations of every schema, which the
 # recursive WhereInputs (a page's author's pages...) make endless: fuzzing only.
 schema.config.phases.coverage.enabled = False
@@ -59,5 +59,7 @@ def test_no_query_is_a_server_error(case: schemathesis.Case, base_url: str) -> N
     case.query = {key: value for key, value in (case.query or {}).items() if key != "cursor"}
     case.headers.clear()  # the query is under test; malformed headers are the HTTP server's 400
     response = case.call(base_url=base_url)
+    if response.status_code == 400 and response.text == "Invalid HTTP request received.":
+        return  # control characters in the request line: refused by the HTTP server itself
     assert response.status_code < 500, response.text
     assert response.status_code in (200, 422), response.text

@@ -17,7 +17,7 @@ from tests.api.resource_rows import referenced_key
 from tests.reliability.servers import serving
 
 schema = schemathesis.openapi.from_dict(create_app(make_settings(None)).openapi())
-schema.config.generation.update(max_examples=30)
+schema.config.generation.update(max_examples=20)
 # The coverage phase enumerates keyword combinations of every schema, which the recursive
 # WhereInputs (a page's author's pages...) make endless: fuzzing only.
 schema.config.phases.coverage.enabled = False
