@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app import crud
 from app.api.deps import DatabaseDep, require_json
@@ -61,11 +61,6 @@ INVALID_QUERY: dict[int | str, dict[str, Any]] = {
 }
 
 
-KeyText = Annotated[api_types.Text, StringConstraints(min_length=1, max_length=191)]
-"""A text key in a path. Prisma's ids (cuid, uuid...) are far shorter; the bound keeps
-the key a B-tree index can hold, and NULs out."""
-
-
 def _path_type(item: ScalarField) -> Any:
     if item.kind == "int":
         return Annotated[int, Field(ge=api_types.INT4[0], le=api_types.INT4[1])]
@@ -73,7 +68,7 @@ def _path_type(item: ScalarField) -> Any:
         return Annotated[int, Field(ge=api_types.INT8[0], le=api_types.INT8[1])]
     if item.kind == "uuid":
         return api_types.Uuid
-    return KeyText
+    return api_types.Id
 
 
 def key_of(resource: Resource, values: dict[str, Any]) -> crud.Key:

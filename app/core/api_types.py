@@ -20,7 +20,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     JsonValue,
@@ -112,6 +111,8 @@ Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul), _NoNulPattern
 """A string, never coerced from another type, without NUL (PostgreSQL refuses it)."""
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=191)]
+"""A text key in a path. Prisma's ids (cuid, uuid...) are far shorter; the bound keeps
+the key a B-tree index can hold."""
 
 Json = Annotated[
     JsonValue,
@@ -311,28 +312,6 @@ Bytes = Annotated[
     WithJsonSchema({"type": "string", "format": "byte", "contentEncoding": "base64"}),
 ]
 """Prisma's Bytes, as standard base64 in both directions (JSON has no bytes)."""
-
-
-def _omit_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-def omittable() -> Any:
-    """A field that may be left out of a partial update but not set to null."""
-    return Field(default=None, json_schema_extra=_omit_default)
-
-
-# --- Common -----------------------------------------------------------------------
-
-
-class RequestBody(BaseModel):
-    """Unknown keys are refused rather than silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    def model_values(self) -> dict[str, Any]:
-        """The fields the client sent, keyed by model attribute."""
-        return self.model_dump(exclude_unset=True, by_alias=True)
 
 
 class Message(BaseModel):
