@@ -17,19 +17,27 @@ API_V1_PREFIX = "/api/v1"
 def include_api(app: FastAPI, settings: Settings) -> None:
     """Mount the probes, every resource and the domain routes under the version prefix.
 
-    Each router is included directly: every level of nested routers is matched again on
-    every request. The body limit sits on the routes (not the app) so that
-    DeclaredBodyLimit, a middleware, answers a too-large Content-Length first, in JSON.
+    The resources' routes are built with their full path and dependencies and added to
+    the app's own routes: an included router is matched again on every request, and
+    builds its routes' models a second time, lazily, at an app's first request. The body
+    limit sits on the routes (not the app) so that DeclaredBodyLimit, a middleware,
+    answers a too-large Content-Length first, in JSON.
     """
     # Probes take no parameters and ignore any an orchestrator adds: they must never fail
     # for a query string. Elsewhere unknown query parameters are refused, after
     # authentication (a stranger learns nothing).
     protected = [Depends(current_caller), Depends(known_query_only)]
-    routers: list[tuple[APIRouter, list]] = [(utils.router, [])]
-    routers += [
-        (resource_router(resource, RESOURCES, query_policy), protected) for resource in RESOURCES
-    ]
-    routers.append((pages.router, protected))
+    for resource in RESOURCES:
+        router = resource_router(
+            resource,
+            RESOURCES,
+            query_policy,
+            prefix=API_V1_PREFIX,
+            dependencies=protected,
+            max_body_size=settings.MAX_BODY_BYTES,
+        )
+        app.router.routes.extend(router.routes)
+    routers: list[tuple[APIRouter, list]] = [(utils.router, []), (pages.router, protected)]
     if settings.ENVIRONMENT == "local":
         routers.append((private.router, protected))
     for router, dependencies in routers:

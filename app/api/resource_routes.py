@@ -13,11 +13,11 @@ signatures, which is what FastAPI reads.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, params, status
 from pydantic import Field
 
 from app import crud
@@ -112,11 +112,22 @@ def _answer(resource: Resource, response: Response, row: crud.Record) -> crud.Re
 
 
 def resource_router(
-    resource: Resource, resources: tuple[Resource, ...], policies: query.Policies
+    resource: Resource,
+    resources: tuple[Resource, ...],
+    policies: query.Policies,
+    *,
+    prefix: str = "",
+    dependencies: Sequence[params.Depends] = (),
+    max_body_size: int | None = None,
 ) -> APIRouter:
-    """The routes of `resource` (see the module docstring); relations reach the others
-    among `resources` that `policies` expose."""
-    router = APIRouter(prefix=resource.url_path, tags=[resource.url_path.strip("/")])
+    """The routes of `resource` (see the module docstring) under `prefix`, each with
+    `dependencies`; relations reach the others among `resources` that `policies` expose."""
+    router = APIRouter(
+        prefix=prefix + resource.url_path,
+        tags=[resource.url_path.strip("/")],
+        dependencies=dependencies,
+        max_body_size=max_body_size,
+    )
     model = resource.model
     name, plural = resource.name, resource.plural_name
     read = read_schema(resource, resources)
