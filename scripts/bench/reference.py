@@ -4,7 +4,9 @@ Starlette and an asyncpg pool, one SQL statement per request, JSON built by hand
 from the rows in the shape the service gives (Prisma field names, ISO-8601 UTC
 dates with milliseconds and `Z`, Decimal and BigInt as strings). No ORM, no
 validation beyond what the statements need, no auth, no logging: the service's
-figures are read as a ratio to this app's, over the same database.
+figures are read as a ratio to this app's, over the same database. Of the list's
+`where` and `include` it answers the one shape the benchmark asks for,
+`where[status]=...&include[author]=true`, with the author joined in the same statement.
 
 Run: DATABASE_URL=... uvicorn scripts.bench.reference:app
 """
@@ -20,6 +22,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,37 +37,76 @@ from app.core.dburl import libpq_url
 
 # The statements are assembled from these constant fragments only; every value
 # from a request is a bind parameter.
-COLUMNS = (
-    '"id", "title", "slug", "content", "status", "published", "keywords", "metadata", '
-    '"price", "viewCount", "authorId", "parentId", "createdAt", "updatedAt"'
-)
+PAGE_FIELDS = (
+    "id", "title", "slug", "content", "status", "published", "keywords", "metadata",
+    "price", "viewCount", "authorId", "parentId", "createdAt", "updatedAt",
+)  # fmt: skip
+AUTHOR_FIELDS = ("id", "email", "name", "role", "createdAt", "updatedAt")
+COLUMNS = ", ".join(f'"{field}"' for field in PAGE_FIELDS)
+PAGE_COLUMNS = ", ".join(f'page."{field}"' for field in PAGE_FIELDS)
+# Prefixed, so that they do not clash with the page's own id and dates.
+AUTHOR_COLUMNS = ", ".join(f'author."{field}" AS "author_{field}"' for field in AUTHOR_FIELDS)
 
 GET_SQL = f'SELECT {COLUMNS} FROM "Page" WHERE "id" = $1'  # noqa: S608
 
 # Newest first, the id breaking ties: the order the benchmark asks the service for.
-ORDER = 'ORDER BY "createdAt" DESC, "id" DESC'
+ORDER = 'ORDER BY page."createdAt" DESC, page."id" DESC'
 LIMIT = "LIMIT $1 OFFSET $2"
-KEYSET = 'WHERE ("createdAt", "id") < ($3, $4)'
 
 # The count rides along in the same statement; the LEFT JOIN keeps it when the
-# page is empty (a single row of NULL columns).
+# page is empty (a single row of NULL columns). The estimate is the whole table's,
+# so it is offered for unfiltered lists only.
 COUNTS = {
-    "exact": 'SELECT count(*) FROM "Page"',
+    "exact": 'SELECT count(*) FROM "Page" AS page {where}',
     "estimated": "SELECT reltuples::bigint FROM pg_class WHERE oid = '\"Page\"'::regclass",
     "none": "SELECT NULL::bigint",
 }
 
+# The enum's database labels (`@map`) and the names Prisma answers with.
+ROLE_NAMES = {"admin": "ADMIN", "editor": "EDITOR", "viewer": "VIEWER"}
+PAGE_STATUSES = frozenset({"DRAFT", "PUBLISHED", "ARCHIVED"})
 
-def list_sql(count: str, *, keyset: bool) -> str:
-    where = KEYSET if keyset else ""
+
+@dataclass(frozen=True)
+class ListShape:
+    """What a list request asks for, as far as its statement differs."""
+
+    count: str
+    keyset: bool  # from a cursor
+    by_status: bool  # where[status]=...
+    with_author: bool  # include[author]=true
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def list_sql(shape: ListShape) -> str:
+    """One statement: the count, and the page with its author joined when asked for.
+    Parameters: $1 limit, $2 offset, then the status, then the cursor's two keys."""
+    numbers = itertools.count(3)
+    filters = [f'page."status" = ${next(numbers)}'] if shape.by_status else []
+    conditions = list(filters)  # the keyset narrows the page, not the count
+    if shape.keyset:
+        conditions.append(f'(page."createdAt", page."id") < (${next(numbers)}, ${next(numbers)})')
+    columns, source = PAGE_COLUMNS, '"Page" AS page'
+    if shape.with_author:
+        columns += f", {AUTHOR_COLUMNS}"
+        source += ' JOIN "User" AS author ON author."id" = page."authorId"'
+    count = COUNTS[shape.count].format(where=_where(filters))
     return (
-        f"SELECT c.total, p.* FROM ({COUNTS[count]}) AS c(total) "  # noqa: S608
-        f'LEFT JOIN LATERAL (SELECT {COLUMNS} FROM "Page" {where} {ORDER} {LIMIT}) AS p ON true'
+        f"SELECT counted.total, listed.* FROM ({count}) AS counted(total) "  # noqa: S608
+        f"LEFT JOIN LATERAL (SELECT {columns} FROM {source} {_where(conditions)} "
+        f"{ORDER} {LIMIT}) AS listed ON true"
     )
 
 
 LIST_SQL = {
-    (count, keyset): list_sql(count, keyset=keyset) for count in COUNTS for keyset in (False, True)
+    shape: list_sql(shape)
+    for shape in itertools.starmap(
+        ListShape, itertools.product(COUNTS, (False, True), (False, True), (False, True))
+    )
+    if not (shape.by_status and shape.count == "estimated")
 }
 
 CREATE_SQL = f"""
@@ -107,6 +149,25 @@ def page_json(row: asyncpg.Record) -> dict[str, Any]:
         "createdAt": iso(row["createdAt"]),
         "updatedAt": iso(row["updatedAt"]),
     }
+
+
+def author_json(row: asyncpg.Record) -> dict[str, Any]:
+    """The author joined to a page row, under Prisma's names."""
+    return {
+        "id": row["author_id"],
+        "email": row["author_email"],
+        "name": row["author_name"],
+        "role": ROLE_NAMES[row["author_role"]],
+        "createdAt": iso(row["author_createdAt"]),
+        "updatedAt": iso(row["author_updatedAt"]),
+    }
+
+
+def listed_json(row: asyncpg.Record, *, with_author: bool) -> dict[str, Any]:
+    page = page_json(row)
+    if with_author:
+        page["author"] = author_json(row)
+    return page
 
 
 def encode_cursor(row: asyncpg.Record) -> str:
@@ -175,11 +236,20 @@ async def list_pages(request: Request) -> JSONResponse:
     count = params.get("count", "exact")
     if count not in COUNTS or not 1 <= limit <= 100 or skip < 0:
         return error(422, "Invalid count, skip or limit")
-    sql = LIST_SQL[count, after is not None]
-    args = (limit, skip, *after) if after else (limit, skip)
+    status = params.get("where[status]")
+    if status is not None and status not in PAGE_STATUSES:
+        return error(422, "Invalid where[status]")
+    with_author = params.get("include[author]") == "true"
+    sql = LIST_SQL.get(ListShape(count, after is not None, status is not None, with_author))
+    if sql is None:
+        return error(422, "count=estimated is not offered with a filter")
+    args = (limit, skip, *([status] if status else []), *(after or ()))
     rows = await pool(request).fetch(sql, *args)
     pages = [row for row in rows if row["id"] is not None]
-    body: dict[str, Any] = {"data": [page_json(row) for row in pages], "count": rows[0]["total"]}
+    body: dict[str, Any] = {
+        "data": [listed_json(row, with_author=with_author) for row in pages],
+        "count": rows[0]["total"],
+    }
     body["nextCursor"] = encode_cursor(pages[-1]) if len(pages) == limit else None
     return JSONResponse(body)
 

@@ -3,7 +3,9 @@
 Apps are named "service", "peer", "reference", and "service x2", "peer x2" when run
 with two processes. Ratios pair each app with its counterpart: the service with the
 peer of the same process count, the one-process apps with the reference, and an app
-with several processes with its own one-process figure.
+with several processes with its own one-process figure. A row with a baseline is also
+read against another row: each app's req/s over its own req/s there, and the service's
+has a target.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ MAX_PEAK_RSS_MB = 120
 MAX_COLD_START_S = 1.5
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """Another endpoint a row is measured against, app by app: the service's req/s on
+    the row must be within `within` times its req/s on `endpoint` (at least 1/within)."""
+
+    endpoint: str
+    within: float
+
+
 @dataclass
 class Row:
     """The measurements of one endpoint on each app."""
@@ -30,6 +41,7 @@ class Row:
     apps: list[str]
     runs: dict[str, list[WrkRun]] = field(init=False)
     skipped: dict[str, str] = field(default_factory=dict)  # app: why it was not loaded
+    baseline: Baseline | None = None
 
     def __post_init__(self) -> None:
         self.runs = {app: [] for app in self.apps}
@@ -89,10 +101,27 @@ def report(
             if mine and theirs and theirs.rps:
                 entry["ratios"][label] = mine.rps / theirs.rps
         result["endpoints"].append(entry)
+    for row, entry in zip(rows, result["endpoints"], strict=True):
+        if row.baseline is not None:
+            entry["baseline"] = baseline_ratios(row.baseline, entry, result["endpoints"])
     if profiles:
         result["profiles"] = profiles
     result["targets"] = check_targets(result)
     return result
+
+
+def baseline_ratios(
+    baseline: Baseline, entry: dict[str, Any], entries: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Each app's req/s on `entry` over its req/s on the baseline's endpoint, for the apps
+    measured on both (none when the baseline's endpoint was not run)."""
+    other = next((e for e in entries if e["endpoint"] == baseline.endpoint), {})
+    ratios = {}
+    for app in entry["apps"]:
+        mine, theirs = entry.get(app), other.get(app)
+        if mine and theirs and theirs["rps"]:
+            ratios[app] = mine["rps"] / theirs["rps"]
+    return {"endpoint": baseline.endpoint, "within": baseline.within, "ratios": ratios}
 
 
 def _check(target: str, value: float | None, met: bool) -> dict[str, Any]:
@@ -134,6 +163,7 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         cpu, cpu_target = service["app_cpu_ms_per_req"], entry["cpu_target_ms"]
         if cpu is not None and cpu_target is not None:
             checks.append(_check(f"{name}: CPU ms/req <= {cpu_target}", cpu, cpu <= cpu_target))
+        checks.extend(_baseline_checks(entry))
         failures = service["non_2xx"] + service["errors"]
         checks.append(_check(f"{name}: no non-2xx nor errors", failures, failures == 0))
     service = result["resources"][SERVICE]
@@ -147,6 +177,18 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         _check(f"service cold start <= {MAX_COLD_START_S} s", cold, cold <= MAX_COLD_START_S)
     )
     return checks
+
+
+def _baseline_checks(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    baseline = entry.get("baseline")
+    ratio = baseline["ratios"].get(SERVICE) if baseline else None
+    if baseline is None or ratio is None:
+        return []
+    target = (
+        f"{entry['endpoint']}: req/s within {baseline['within']} x "
+        f"{baseline['endpoint']}'s (>= {1 / baseline['within']:.2f})"
+    )
+    return [_check(target, ratio, ratio >= 1 / baseline["within"])]
 
 
 RATIO_COLUMNS = ("vs peer", "vs ref", "vs x1")
@@ -165,6 +207,8 @@ def _ratio_cells(entry: dict[str, Any], app: str) -> list[str]:
 
 def render(result: dict[str, Any]) -> str:
     settings, info = result["settings"], result["machine"]
+    # Wide enough for the longest endpoint name, so that the columns line up.
+    width = max([26] + [len(entry["endpoint"]) for entry in result["endpoints"]])
     lines = [
         f"{settings['rows']:,} pages; {settings['connections']} connections, "
         f"{settings['rounds']} x {settings['duration_s']} s per app and endpoint; "
@@ -174,7 +218,7 @@ def render(result: dict[str, Any]) -> str:
         "cpu ms/req: CPU time of the app's processes per request; db ms/req: of PostgreSQL; "
         "db conns: connections the app held after a run (new: opened during the runs)",
         "",
-        f"{'endpoint':<26} {'app':<10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'endpoint':<{width}} {'app':<10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'non-2xx':>7} {'errors':>6} "
         + " ".join(f"{column:>7}" for column in RATIO_COLUMNS)
         + f" {'cpu ms/req':>10} {'db ms/req':>9} {'db conns':>8} {'new':>5}",
@@ -185,15 +229,17 @@ def render(result: dict[str, Any]) -> str:
             label = entry["endpoint"] if index == 0 else ""
             if s is None:
                 reason = entry.get("skipped", {}).get(app, "not measured")
-                lines.append(f"{label:<26} {app:<10} skipped: {reason}")
+                lines.append(f"{label:<{width}} {app:<10} skipped: {reason}")
                 continue
             ratios = " ".join(f"{cell:>7}" for cell in _ratio_cells(entry, app))
             lines.append(
-                f"{label:<26} {app:<10} {s['rps']:>7,.0f} {s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} "
+                f"{label:<{width}} {app:<10} {s['rps']:>7,.0f} "
+                f"{s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} "
                 f"{s['non_2xx']:>7} {s['errors']:>6} {ratios} "
                 f"{_ms(s['app_cpu_ms_per_req']):>10} {_ms(s['db_cpu_ms_per_req']):>9} "
                 f"{_count(s['db_held']):>8} {_count(s['db_sessions']):>5}"
             )
+    lines.extend(_baseline_lines(result["endpoints"]))
     lines.append("")
     for name, res in result["resources"].items():
         rss = f"{res['peak_rss_mb']:.1f} MiB" if res["peak_rss_mb"] is not None else "n/a"
@@ -210,6 +256,23 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"profile of the service, {endpoint} (share of samples):")
         lines.extend(profile.render(top))
     return "\n".join(lines)
+
+
+def _baseline_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """One line per endpoint measured against another: each app's req/s over its own
+    req/s on that endpoint."""
+    lines = []
+    for entry in entries:
+        baseline = entry.get("baseline")
+        if not baseline:
+            continue
+        ratios = baseline["ratios"]
+        figures = ", ".join(f"{app} {ratio:.2f}" for app, ratio in ratios.items()) or "n/a"
+        lines.append(
+            f"{entry['endpoint']} over {baseline['endpoint']}, req/s of the same app: {figures} "
+            f"(the service's within {baseline['within']}x, >= {1 / baseline['within']:.2f})"
+        )
+    return ["", *lines] if lines else []
 
 
 def _ms(value: float | None) -> str:

@@ -47,13 +47,15 @@ from scripts.bench.database import (
 from scripts.bench.load import LoadGeneratorMissing, LoadSpec, WrkRun, ensure_wrk, run_wrk
 from scripts.bench.peer import peer_command, peer_env
 from scripts.bench.reference import REFERENCE_APPLICATION_NAME
-from scripts.bench.report import Row, render, report
+from scripts.bench.report import Baseline, Row, render, report
 from scripts.bench.seed import Seeded
 from scripts.prisma_client import NodeUnavailable
 from scripts.throwaway_pg import throwaway_database
 
 PAGES = "/api/v1/pages/"
 LIST = f"{PAGES}?limit=20&orderBy[createdAt]=desc"
+# A third of the seeded pages are published (seed.py): the filtered page is always full.
+FILTERED_WITH_AUTHOR = "where[status]=PUBLISHED&include[author]=true"
 # Keyset pagination: the query parameter that takes a cursor, and the list
 # response's key that holds the cursor of the next page.
 CURSOR_PARAM = "cursor"
@@ -65,7 +67,8 @@ WARMUP_S = 2
 @dataclass(frozen=True)
 class Endpoint:
     """One benchmarked request. `cursor_depth`: list from the keyset cursor that many rows in.
-    `scaled`: also measured with several processes per app."""
+    `scaled`: also measured with several processes per app. `baseline`: the endpoint this
+    one's req/s is also read against (and measured whenever this one is)."""
 
     name: str
     path: str
@@ -75,25 +78,42 @@ class Endpoint:
     target_ratio: float = 0.5  # service req/s over the reference's, at least
     cpu_target_ms: float | None = None  # the service worker's CPU per request, at most
     scaled: bool = False
+    baseline: Baseline | None = None
 
 
 def endpoints(rows: int) -> list[Endpoint]:
     """Reads first, the write last: creates grow the table the reads measure."""
     deep = min(rows // 2, 40_000)
+    exact_list = Endpoint(
+        "list 20 + exact count",
+        f"{LIST}&count=exact",
+        target_ratio=0.8,
+        cpu_target_ms=1.2,
+        scaled=True,
+    )
     return [
         Endpoint("get by id", PAGES, mode="ids", cpu_target_ms=0.6, scaled=True),
+        exact_list,
+        # The same list, exact count included, filtered and with each page's author.
         Endpoint(
-            "list 20 + exact count",
-            f"{LIST}&count=exact",
+            "filtered list with an include",
+            f"{exact_list.path}&{FILTERED_WITH_AUTHOR}",
             target_ratio=0.8,
-            cpu_target_ms=1.2,
-            scaled=True,
+            baseline=Baseline(exact_list.name, within=1.5),
         ),
         Endpoint("list 20, estimated count", f"{LIST}&count=estimated", target_ratio=0.7),
         Endpoint(f"list 20, skip {deep:,}", f"{LIST}&skip={deep}", target_ratio=0.7),
         Endpoint(f"list 20, keyset {deep:,} deep", LIST, cursor_depth=deep, target_ratio=0.7),
         Endpoint("create", PAGES, mode="create", writes=True, cpu_target_ms=0.8, scaled=True),
     ]
+
+
+def select_endpoints(candidates: list[Endpoint], only: list[str]) -> list[Endpoint]:
+    """The endpoints whose name contains one of `only` (all when it is empty), and the
+    baselines they are read against, in their given order."""
+    chosen = {e.name for e in candidates if not only or any(o in e.name for o in only)}
+    chosen |= {e.baseline.endpoint for e in candidates if e.name in chosen and e.baseline}
+    return [e for e in candidates if e.name in chosen]
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -392,17 +412,14 @@ def bench(options: Options) -> dict[str, Any]:
                     )
             print(flush=True)
 
-        selected = [
-            e
-            for e in endpoints(options.rows)
-            if not options.only or any(o in e.name for o in options.only)
-        ]
+        selected = select_endpoints(endpoints(options.rows), options.only)
         rows = {
             e.name: Row(
                 e.name,
                 e.target_ratio,
                 e.cpu_target_ms,
                 [name for name in apps if e.scaled or plan.workers[name] == 1],
+                baseline=e.baseline,
             )
             for e in selected
         }
@@ -513,7 +530,7 @@ def parse_args(argv: list[str]) -> Options:
         "--only",
         action="append",
         default=[],
-        help="endpoints whose name contains this (repeatable)",
+        help="endpoints whose name contains this (repeatable), and those they are read against",
     )
     parser.add_argument(
         "--service-app",

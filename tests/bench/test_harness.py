@@ -9,8 +9,8 @@ import pytest
 
 from scripts.bench.apps import AppProcess, uvicorn_command
 from scripts.bench.load import WrkRun
-from scripts.bench.report import Row, render, report
-from scripts.bench.runner import LIST, cursor_at, request
+from scripts.bench.report import Baseline, Row, render, report
+from scripts.bench.runner import LIST, cursor_at, endpoints, request, select_endpoints
 from tests.bench.conftest import BenchDatabase
 
 REFERENCE = uvicorn_command("scripts.bench.reference:app")
@@ -96,3 +96,39 @@ def test_the_table_pairs_each_app_with_its_counterpart() -> None:
     table = render(result)
     service_x2 = next(line for line in table.splitlines() if "service x2" in line)
     assert "0.60" in service_x2 and "1.50" in service_x2
+
+
+def test_a_row_is_read_against_its_baseline_app_by_app() -> None:
+    apps = ["service", "peer", "reference"]
+    plain = Row("plain list", target_ratio=0.8, cpu_target_ms=None, apps=apps)
+    baseline = Baseline("plain list", within=1.5)
+    filtered = Row("filtered list", 0.8, None, apps=apps, baseline=baseline)
+    for app, plain_requests, filtered_requests in (
+        ("service", 6000, 3000),
+        ("peer", 4000, 3000),
+        ("reference", 8000, 6000),
+    ):
+        plain.runs[app].append(_run(plain_requests, cpu_s=1.0))
+        filtered.runs[app].append(_run(filtered_requests, cpu_s=1.0))
+    resources = {app: {"peak_rss_mb": 80.0, "cold_start_s": 1.0} for app in apps}
+    settings = {"rows": 100, "connections": 32, "rounds": 1, "duration_s": 10}
+    machine = {"cores": 2, "cpu": "test", "load_average_at_start": [0.0]}
+    result = report(settings, machine, [plain, filtered], resources, log_lines=0, profiles={})
+
+    assert result["endpoints"][1]["baseline"]["ratios"] == {
+        "service": 0.5,
+        "peer": 0.75,
+        "reference": 0.75,
+    }
+    met = {check["target"]: check["met"] for check in result["targets"]}
+    assert met["filtered list: req/s within 1.5 x plain list's (>= 0.67)"] is False
+    assert "filtered list over plain list" in render(result)
+
+
+def test_only_also_selects_the_rows_a_selected_one_is_read_against() -> None:
+    every = endpoints(10_000)
+    with_baseline = next(e for e in every if e.baseline is not None)
+    selected = select_endpoints(every, [with_baseline.name])
+    assert with_baseline.baseline is not None
+    assert [e.name for e in selected] == [with_baseline.baseline.endpoint, with_baseline.name]
+    assert select_endpoints(every, []) == every

@@ -66,6 +66,18 @@ async def test_a_list_and_a_page_are_the_references_json(
         assert (status, mine) == (200, page)
 
 
+async def test_a_filtered_list_with_authors_is_the_references_json(
+    peer: AppProcess, reference_app: AsyncClient
+) -> None:
+    filtered = "&where[status]=PUBLISHED&include[author]=true&count=exact"
+    status, listed = request(peer, "GET", f"{LIST}{filtered}", TOKEN)
+    theirs = (await reference_app.get(f"/pages/?limit=20&orderBy[createdAt]=desc{filtered}")).json()
+    assert status == 200
+    assert len(listed["data"]) == 20
+    assert (listed["data"], listed["count"]) == (theirs["data"], theirs["count"])
+    assert request(peer, "GET", f"{LIST}&where[status]=GONE", TOKEN)[0] == 422
+
+
 def test_the_cursor_walks_the_same_pages_as_skip(peer: AppProcess) -> None:
     _, first = request(peer, "GET", f"{LIST}&limit=50", TOKEN)
     _, after = request(peer, "GET", f"{LIST}&limit=50&cursor={first['nextCursor']}", TOKEN)

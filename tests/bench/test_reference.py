@@ -53,6 +53,19 @@ async def test_first_page_of_twenty_with_count_is_the_same(
     assert (ours["data"], ours["count"]) == (theirs["data"], theirs["count"])
 
 
+async def test_a_filtered_page_with_its_authors_is_the_same_json(
+    service: AsyncClient, reference_app: AsyncClient
+) -> None:
+    query = f"{LIST}&limit=20&where[status]=PUBLISHED&include[author]=true&count=exact"
+    ours = (await service.get(query)).json()
+    theirs = (await reference_app.get(query)).json()
+    assert len(ours["data"]) == 20
+    assert {page["status"] for page in ours["data"]} == {"PUBLISHED"}
+    assert all(page["author"]["id"] == page["authorId"] for page in ours["data"])
+    assert (ours["data"], ours["count"]) == (theirs["data"], theirs["count"])
+    assert ours["count"] < ROWS
+
+
 async def test_a_page_by_id_is_the_same_json(
     service: AsyncClient, reference_app: AsyncClient, bench_database: BenchDatabase
 ) -> None:

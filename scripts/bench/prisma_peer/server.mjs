@@ -2,7 +2,8 @@
 // Prisma Client 7 over @prisma/adapter-pg, with the service's duties on every request:
 // an HS256 bearer token checked with `jose` (sub and exp required), a request id, strict
 // `zod` validation of the query and the body, an ETag, one JSON access line with `pino`.
-// The same three endpoints the benchmark loads on the service, answered in its JSON.
+// The same three endpoints the benchmark loads on the service, answered in its JSON; of the
+// list's `where` and `include`, the benchmark's `where[status]` and `include[author]`.
 //
 // Usage: DATABASE_URL=... SECRET_KEY=... PORT=... [PEER_WORKERS=2] [PEER_POOL_SIZE=20]
 //        node server.mjs <generated client folder>
@@ -66,10 +67,13 @@ function serve() {
     );
 
   const Id = z.string().min(1).max(191);
+  const PageStatus = z.enum(["DRAFT", "PUBLISHED", "ARCHIVED"]);
   const ListQuery = z.strictObject({
     limit: z.coerce.number().int().min(1).max(100).default(20),
     skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
     "orderBy[createdAt]": z.enum(["asc", "desc"]).default("desc"),
+    "where[status]": PageStatus.optional(),
+    "include[author]": z.stringbool().default(false),
     count: z.enum(["exact", "none"]).default("exact"),
     cursor: Id.optional(),
   });
@@ -77,7 +81,7 @@ function serve() {
     title: z.string().min(1).max(500),
     slug: z.string().min(1).max(191),
     content: z.string().nullable().optional(),
-    status: z.enum(["DRAFT", "PUBLISHED", "ARCHIVED"]).optional(),
+    status: PageStatus.optional(),
     published: z.boolean().optional(),
     keywords: z.array(z.string().max(100)).max(100).optional(),
     metadata: z.json().optional(),
@@ -124,14 +128,18 @@ function serve() {
     if (!parsed.success) throw invalid("query", parsed.error);
     const { limit, skip, count, cursor } = parsed.data;
     const direction = parsed.data["orderBy[createdAt]"];
+    const status = parsed.data["where[status]"];
+    const where = status ? { status } : {};
     const [data, total] = await Promise.all([
       prisma.page.findMany({
+        where,
+        ...(parsed.data["include[author]"] ? { include: { author: true } } : {}),
         orderBy: [{ createdAt: direction }, { id: direction }],
         take: limit,
         skip: cursor ? 1 : skip,
         ...(cursor ? { cursor: { id: cursor } } : {}),
       }),
-      count === "exact" ? prisma.page.count() : null,
+      count === "exact" ? prisma.page.count({ where }) : null,
     ]);
     const nextCursor = data.length === limit ? data[data.length - 1].id : null;
     return { status: 200, body: { data, count: total, nextCursor } };
