@@ -628,15 +628,16 @@ async def _include(
 def _convert_included(model: Model, rows: list[Record], include: Sequence[query.Included]) -> None:
     for included in include:
         target = query.describe(model).relations[included.name].target
-        children: list[Record] = []
+        # Rows that share a relative (pages of one author) share its record: converted
+        # twice, a label would be read as a value the models do not know.
+        children: dict[int, Record] = {}
         for row in rows:
             value = row.get(included.name)
-            if isinstance(value, list):
-                children += value
-            elif value is not None:
-                children.append(value)
-        _converted(target, children)
-        _convert_included(target, children, included.include)
+            for child in value if isinstance(value, list) else [value]:
+                if child is not None:
+                    children[id(child)] = child
+        relatives = _converted(target, list(children.values()))
+        _convert_included(target, relatives, included.include)
 
 
 # --- Writes -------------------------------------------------------------------------
