@@ -23,6 +23,7 @@ from pydantic import Field
 from app import crud
 from app.api.deps import DatabaseDep, require_json
 from app.api.etags import etag, if_match_version, matches
+from app.api.planned_route import PlannedRoute
 from app.api.query_params import (
     ListQuery,
     get_openapi_extra,
@@ -123,6 +124,7 @@ def resource_router(
     """The routes of `resource` (see the module docstring) under `prefix`, each with
     `dependencies`; relations reach the others among `resources` that `policies` expose."""
     router = APIRouter(
+        route_class=PlannedRoute,
         prefix=prefix + resource.url_path,
         tags=[resource.url_path.strip("/")],
         dependencies=dependencies,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Response
 from app import crud
 from app.api.deps import CurrentCaller, DatabaseDep
 from app.api.etags import etag, if_match_version
+from app.api.planned_route import PlannedRoute
 from app.api.resource_routes import ETAG, IfMatch
 from app.api.responses import errors
 from app.core.request_id import current_request_id
@@ -15,7 +16,9 @@ from app.domain import publishing
 from app.models import Page
 from app.resources import PAGES, RESOURCES
 
-router = APIRouter(prefix=PAGES.url_path, tags=[PAGES.url_path.strip("/")])
+router = APIRouter(
+    route_class=PlannedRoute, prefix=PAGES.url_path, tags=[PAGES.url_path.strip("/")]
+)
 
 
 @router.post(
