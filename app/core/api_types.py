@@ -230,22 +230,14 @@ def format_decimal(value: Decimal) -> str:
         return str(value)
     if not value:
         return "0"
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    while len(digits) > 1 and digits[-1] == 0:
-        digits, exponent = digits[:-1], exponent + 1
-    leading = len(digits) + exponent - 1  # the exponent of the first digit
-    text = "".join(map(str, digits))
-    minus = "-" if sign else ""
-    if leading >= 21 or leading <= -7:
-        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{minus}{mantissa}e{'+' if leading > 0 else '-'}{abs(leading)}"
-    if exponent >= 0:
-        return minus + text + "0" * exponent
-    point = len(text) + exponent
-    if point > 0:
-        return f"{minus}{text[:point]}.{text[point:]}"
-    return f"{minus}0.{'0' * -point}{text}"
+    leading = value.adjusted()  # the exponent of the first digit
+    if -7 < leading < 21:  # nearly every value: fixed point, exactly, by the C code
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    sign, digits, _ = value.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0")
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{'+' if leading > 0 else '-'}{abs(leading)}"
 
 
 def _decimal_from_json(value: Any) -> Any:
