@@ -21,7 +21,7 @@ import hashlib
 import json
 import typing
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -62,11 +62,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import CIDR, INET, REGCLASS
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
+from sqlalchemy.util import greenlet_spawn
 
 from app.core import query
 from app.core.db import Database
@@ -245,15 +245,30 @@ def _touched_columns(model: Model) -> tuple[Column[Any], ...]:
     return tuple(touched)
 
 
+@dataclass(frozen=True)
+class Link:
+    """The driver connection a call's statements run on, and how to drop it for good
+    (lost, timed out or interrupted mid-statement: it must never be handed out again)."""
+
+    driver: asyncpg.Connection
+    discard: Callable[[BaseException], Awaitable[None]]
+
+
 @asynccontextmanager
-async def _connected(
-    database: Database, model: Model, operation: Operation
-) -> AsyncIterator[AsyncConnection]:
-    """A connection for one call (see the module docstring), with database errors
-    translated into the service's."""
+async def _connected(database: Database, model: Model, operation: Operation) -> AsyncIterator[Link]:
+    """A pooled connection for one call (see the module docstring), with database errors
+    translated into the service's. Checked out from the pool as it is: SQLAlchemy's
+    Connection around it would cost more CPU than the statement."""
     try:
-        async with database.engine.connect() as connection:
-            yield connection
+        pooled = await database.engine.raw_connection()
+        try:
+
+            async def discard(exc: BaseException) -> None:
+                await greenlet_spawn(pooled.invalidate, exc if isinstance(exc, Exception) else None)
+
+            yield Link(typing.cast("asyncpg.Connection", pooled.driver_connection), discard)
+        finally:
+            await greenlet_spawn(pooled.close)  # back to the pool (or closed, if discarded)
     except DATABASE_ERRORS as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
@@ -312,12 +327,12 @@ def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
 
 async def _run(
     database: Database,
-    connection: AsyncConnection,
+    link: Link,
     statement: ClauseElement,
     params: Mapping[str, Any],
 ) -> list[Record]:
-    """Run a statement on the driver itself, on the connection SQLAlchemy checked out;
-    the rows it returns.
+    """Run a statement on the driver itself, on the connection checked out from
+    SQLAlchemy's pool; the rows it returns.
 
     SQLAlchemy's execution and result layers cost more CPU than the query; it still
     builds and compiles the statement (once) and owns the pool, and its conversions of
@@ -326,9 +341,8 @@ async def _run(
     refused because a cache on the connection went stale is retried once. Raises
     asyncpg's errors, which `_connected` translates.
     """
-    compiled = _compiled(statement, connection.dialect)
-    raw = await connection.get_raw_connection()
-    driver = typing.cast("asyncpg.Connection", raw.driver_connection)
+    compiled = _compiled(statement, database.engine.dialect)
+    driver = link.driver
     arguments = compiled.arguments(params)
 
     async def fetch() -> list[asyncpg.Record]:
@@ -358,8 +372,7 @@ async def _run(
             records = await fetch()
     except BaseException as exc:
         if not isinstance(exc, asyncpg.PostgresError) or driver.is_closed():
-            # Lost, timed out or interrupted mid-statement: never hand it out again.
-            await connection.invalidate(exc if isinstance(exc, Exception) else None)
+            await link.discard(exc)
         raise
     return [dict(record) for record in records]
 
@@ -369,7 +382,7 @@ class Transaction:
     """CRUD calls given this instead of the Database share one transaction."""
 
     database: Database  # its statements run inside the transaction, unwrapped
-    connection: AsyncConnection
+    link: Link
 
 
 Db = Database | Transaction
@@ -385,8 +398,12 @@ async def transaction(database: Database) -> AsyncIterator[Transaction]:
         async with database.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = typing.cast("asyncpg.Connection", raw.driver_connection)
+
+            async def discard(exc: BaseException) -> None:
+                await connection.invalidate(exc if isinstance(exc, Exception) else None)
+
             async with driver.transaction():
-                yield Transaction(replace(database, pgbouncer=False), connection)
+                yield Transaction(replace(database, pgbouncer=False), Link(driver, discard))
     except DATABASE_ERRORS as exc:  # at BEGIN or COMMIT; statements translate their own
         if is_unavailable(exc):
             raise DatabaseUnavailable(unavailable_detail(exc)) from exc
@@ -406,14 +423,14 @@ async def _within(db: Db) -> AsyncIterator[Transaction]:
 @asynccontextmanager
 async def _session(
     db: Db, model: Model, operation: Operation
-) -> AsyncIterator[tuple[Database, AsyncConnection]]:
+) -> AsyncIterator[tuple[Database, Link]]:
     """Where a call runs its statements: the transaction's connection, or one of its own."""
     if not isinstance(db, Transaction):
-        async with _connected(db, model, operation) as connection:
-            yield db, connection
+        async with _connected(db, model, operation) as link:
+            yield db, link
         return
     try:
-        yield db.database, db.connection
+        yield db.database, db.link
     except DATABASE_ERRORS as exc:
         raise from_db_error(exc, model, operation) or exc from exc
 
@@ -424,12 +441,12 @@ async def _session(
 async def get(db: Db, model: Model, key: Key, *, include: Sequence[query.Included] = ()) -> Record:
     """The row with this primary key, with the `include`d relations; NotFound when
     there is none."""
-    async with _session(db, model, "read") as (database, connection):
-        rows = await _run(database, connection, _select_by_key(model), _key_params(model, key))
+    async with _session(db, model, "read") as (database, link):
+        rows = await _run(database, link, _select_by_key(model), _key_params(model, key))
         if not rows:
             raise NotFound(model.__name__, key)
         row = _converted(model, rows)[0]
-        await _include(database, connection, model, [row], include)
+        await _include(database, link, model, [row], include)
     return row
 
 
@@ -577,27 +594,27 @@ async def get_many(
         params |= after.params
     shape = (model, shape_where, order, None if after is None else after.null_bounds)
     statements = _list_statements(*shape, count)
-    async with _session(db, model, "read") as (database, connection):
+    async with _session(db, model, "read") as (database, link):
         matching = None
         if statements.estimate is not None:
-            plan = (await _run(database, connection, statements.estimate, params))[0]
+            plan = (await _run(database, link, statements.estimate, params))[0]
             plan = plan["QUERY PLAN"]
             matching = int(
                 (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
             )
             if matching < ESTIMATE_EXACT_BELOW:  # small estimates are counted exactly
                 statements = _list_statements(*shape, "exact")
-        rows = await _run(database, connection, statements.page, params)
+        rows = await _run(database, link, statements.page, params)
         if statements.total is not None:
             if rows:
                 matching = int(rows[0].pop("total"))
                 for row in rows[1:]:
                     del row["total"]
             else:  # the count column rides on the rows: none on an empty page
-                totals = await _run(database, connection, statements.total, params)
+                totals = await _run(database, link, statements.total, params)
                 matching = int(next(iter(totals[0].values())))
         data = _converted(model, rows[:limit])
-        await _include(database, connection, model, data, include)
+        await _include(database, link, model, data, include)
     next_cursor = None
     if len(rows) > limit:
         next_cursor = query.cursor_for(order, data[-1])
@@ -608,7 +625,7 @@ async def get_many(
 
 async def _include(
     database: Database,
-    connection: AsyncConnection,
+    link: Link,
     model: Model,
     rows: list[Record],
     include: Sequence[query.Included],
@@ -619,7 +636,7 @@ async def _include(
         return
 
     async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[Record]:
-        return await _run(database, connection, statement, params)
+        return await _run(database, link, statement, params)
 
     await query.load_includes(fetch, model, rows, include)
     _convert_included(model, rows, include)
@@ -702,8 +719,8 @@ async def create(db: Db, model: Model, values: Mapping[str, Any]) -> Record:
             await _write_relations(tx, model, row, writes)
             return row
     params = _row_values(model, _with_defaults(model, values))
-    async with _session(db, model, "write") as (database, connection):
-        rows = await _run(database, connection, _insert(model, tuple(params)), params)
+    async with _session(db, model, "write") as (database, link):
+        rows = await _run(database, link, _insert(model, tuple(params)), params)
     return _converted(model, rows)[0]
 
 
@@ -712,10 +729,10 @@ async def _write_relations(
 ) -> None:
     """Connect, disconnect or set the implicit many-to-many links of `row`."""
     (key,) = (row[name] for name in _key_names(model))  # Prisma's m2m needs a single @id
-    async with _session(tx, model, "write") as (database, connection):
+    async with _session(tx, model, "write") as (database, link):
 
         async def fetch(statement: ClauseElement, params: Mapping[str, Any]) -> list[Record]:
-            return await _run(database, connection, statement, params)
+            return await _run(database, link, statement, params)
 
         await query.apply_relation_writes(fetch, model, key, writes)
 
@@ -824,8 +841,8 @@ def _select_for_update(model: Model) -> Select[*tuple[Any, ...]]:
 
 async def _locked(tx: Transaction, model: Model, key: Key, if_version: str) -> None:
     """Lock the row for the rest of the transaction if it is at `if_version`."""
-    async with _session(tx, model, "read") as (database, connection):
-        rows = await _run(database, connection, _select_for_update(model), _key_params(model, key))
+    async with _session(tx, model, "read") as (database, link):
+        rows = await _run(database, link, _select_for_update(model), _key_params(model, key))
     if not rows:
         raise NotFound(model.__name__, key)
     if version(model, _converted(model, rows)[0]) != if_version:
@@ -834,15 +851,13 @@ async def _locked(tx: Transaction, model: Model, key: Key, if_version: str) -> N
 
 async def _missing_or_changed(
     database: Database,
-    connection: AsyncConnection,
+    link: Link,
     model: Model,
     key: Key,
     expected: Mapping[str, Any],
 ) -> Exception:
     """Why a keyed write touched no row: it does not exist, or it no longer matches."""
-    if expected and await _run(
-        database, connection, _select_by_key(model), _key_params(model, key)
-    ):
+    if expected and await _run(database, link, _select_by_key(model), _key_params(model, key)):
         return PreconditionFailed(model.__name__, key)
     return NotFound(model.__name__, key)
 
@@ -890,10 +905,10 @@ async def update(
             **_prefixed("set", values),
             **_prefixed("expected", expected),
         }
-    async with _session(db, model, "write") as (database, connection):
-        rows = await _run(database, connection, statement, params)
+    async with _session(db, model, "write") as (database, link):
+        rows = await _run(database, link, statement, params)
         if not rows:
-            raise await _missing_or_changed(database, connection, model, key, expected)
+            raise await _missing_or_changed(database, link, model, key, expected)
     return _converted(model, rows)[0]
 
 
@@ -907,6 +922,6 @@ async def delete(db: Db, model: Model, key: Key, *, if_version: str | None = Non
             return await delete(tx, model, key)
     expected = _expected(attribute, if_version)
     params = {**_key_params(model, key), **_prefixed("expected", expected)}
-    async with _session(db, model, "delete") as (database, connection):
-        if not await _run(database, connection, _delete(model, tuple(expected)), params):
-            raise await _missing_or_changed(database, connection, model, key, expected)
+    async with _session(db, model, "delete") as (database, link):
+        if not await _run(database, link, _delete(model, tuple(expected)), params):
+            raise await _missing_or_changed(database, link, model, key, expected)

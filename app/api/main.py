@@ -29,7 +29,8 @@ def include_api(app: FastAPI, settings: Settings) -> None:
     limit sits on the routes (not the app) so that DeclaredBodyLimit, a middleware,
     answers a too-large Content-Length first, in JSON.
     """
-    app.router.routes.extend(_resource_routes(settings.MAX_BODY_BYTES))
+    # First: routes are tried in order, and nearly every request is for a resource.
+    app.router.routes[:0] = _resource_routes(settings.MAX_BODY_BYTES)
     routers: list[tuple[APIRouter, tuple]] = [(utils.router, ()), (pages.router, PROTECTED)]
     if settings.ENVIRONMENT == "local":
         routers.append((private.router, PROTECTED))

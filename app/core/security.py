@@ -27,7 +27,6 @@ CLOCK_SKEW_SECONDS = 10
 warnings.filterwarnings("ignore", category=jwt.InsecureKeyLengthWarning)
 
 
-
 class _HS256(HMACAlgorithm):
     """HS256 that vets a key once: PyJWT checks that the key is no PEM, SSH or JWK text on
     every token, a third of a token check. The signature is still computed every time."""

@@ -121,7 +121,7 @@ async def test_a_planned_route_answers_as_fastapi_does(
 def test_only_routes_it_can_plan_leave_fastapi_s_handler() -> None:
     app = build(PlannedRoute)
     planned = {
-        route.path + " " + ",".join(route.methods): route.planned
+        route.path + " " + ",".join(route.methods or ()): route.planned
         for route in app.routes
         if isinstance(route, PlannedRoute)
     }

@@ -2,12 +2,10 @@
 unknown id is refused, naming it, before any link changes."""
 
 import secrets
-import typing
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -21,19 +19,15 @@ from tests.core.query.conftest import Counted, find_many
 
 @asynccontextmanager
 async def transaction(database: Database) -> AsyncIterator[query.Fetch]:
-    """A fetch on one connection in one transaction, as crud will give one. (crud runs
-    statements on the driver itself, so the transaction is the driver's.)"""
-    async with crud._connected(database, Page, "write") as connection:  # pyright: ignore[reportPrivateUsage]
-        raw = await connection.get_raw_connection()
-        driver = typing.cast("asyncpg.Connection", raw.driver_connection)
-        async with driver.transaction():
+    """A fetch on one connection in one transaction, as crud gives one."""
+    async with crud.transaction(database) as tx:
 
-            async def fetch(
-                statement: ClauseElement, params: Mapping[str, Any]
-            ) -> list[dict[str, Any]]:
-                return await crud._run(database, connection, statement, params)  # pyright: ignore[reportPrivateUsage]
+        async def fetch(
+            statement: ClauseElement, params: Mapping[str, Any]
+        ) -> list[dict[str, Any]]:
+            return await crud._run(tx.database, tx.link, statement, params)  # pyright: ignore[reportPrivateUsage]
 
-            yield fetch
+        yield fetch
 
 
 async def _tags_of(fetch: Counted, page_id: str) -> list[str]:
