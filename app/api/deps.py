@@ -85,8 +85,8 @@ async def known_query_only(request: Request) -> None:
     `async def`: FastAPI runs a plain `def` in a thread pool, a round trip per request.)
     """
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
+    if not request.scope.get("query_string") or not isinstance(route, APIRoute):
+        return  # most requests have no query string: nothing to parse
     known = _query_names_of(request, route)
     # `where[title][contains]` belongs to `where`.
     unknown = [name for name in request.query_params if name.split("[", 1)[0] not in known]
