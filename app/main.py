@@ -6,6 +6,7 @@ exception handlers, routes; the database engine lives in the lifespan.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.warning("DATABASE_URL is not set: every database route answers 503")
     else:
         await _log_schema_fit(database)
+    # What startup made (modules, models, schemas, routes: about 120,000 objects) lives as
+    # long as the process; left to the collector, every full collection walks all of it
+    # again, a pause of about 60 ms in the middle of requests.
+    gc.freeze()
     try:
         yield
     finally:
