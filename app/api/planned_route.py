@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi._body_limit import get_body_limit_error, wrap_app_with_body_limit
+from fastapi._compat import ModelField, field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import (
+    _get_param_aliases,  # pyright: ignore[reportPrivateUsage]
+    _get_param_model,  # pyright: ignore[reportPrivateUsage]
+    _validate_value_with_model_field,  # pyright: ignore[reportPrivateUsage]
+    request_body_to_args,
+)
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -40,12 +46,63 @@ Errors = list[Any]
 
 
 @dataclass(frozen=True)
+class _Param:
+    """A path or header parameter of one value: where the request has it, and the field
+    that validates it."""
+
+    field: ModelField
+    key: str
+    loc: tuple[str, str]
+
+
+def _params(fields: list[ModelField]) -> tuple[_Param, ...] | None:
+    """The fields as `_Param`s, or None when one needs FastAPI's general reading (a list,
+    a parameter model, several aliases)."""
+    found = []
+    for field in fields:
+        aliases = _get_param_aliases(field)
+        if (
+            len(aliases) != 1
+            or _get_param_model(field) is not None
+            or field_annotation_is_sequence(field.field_info.annotation)
+            or not isinstance(field.field_info, params.Param)
+        ):
+            return None
+        key = aliases[0][1]
+        found.append(_Param(field, key, (field.field_info.in_.value, key)))
+    return tuple(found)
+
+
+def _read(
+    fields: tuple[_Param, ...], given: Mapping[str, Any], values: Values, errors: Errors
+) -> None:
+    """What `request_params_to_args` does for these fields, without working out again,
+    on every request, how each is read."""
+    read: Values = {}
+    for param in fields:
+        value = given.get(param.key)
+        found, failed = _validate_value_with_model_field(
+            field=param.field,
+            value=PydanticUndefined if value is None else value,
+            values=read,
+            loc=param.loc,
+        )
+        if failed:
+            errors += failed
+        else:
+            read[param.field.name] = found
+    values.update(read)
+
+
+@dataclass(frozen=True)
 class _Plan:
     """How one dependant gets its arguments: its dependencies first, in order (each
-    `(name, call, plan, cached)`), then its own parameters."""
+    `(name, call, plan, cached)`), then its own path and header parameters."""
 
     dependencies: tuple[tuple[str | None, Callable[..., Awaitable[Any]], _Plan, bool], ...]
     dependant: Dependant
+    path: tuple[_Param, ...]
+    headers: tuple[_Param, ...]
 
     async def values(
         self, request: Request, response: Response, body: Any, cache: dict[Any, Any]
@@ -64,14 +121,10 @@ class _Plan:
             if name is not None:
                 values[name] = solved
         dependant = self.dependant
-        if dependant.path_params:
-            found, failed = request_params_to_args(dependant.path_params, request.path_params)
-            values.update(found)
-            errors += failed
-        if dependant.header_params:
-            found, failed = request_params_to_args(dependant.header_params, request.headers)
-            values.update(found)
-            errors += failed
+        if self.path:
+            _read(self.path, request.path_params, values, errors)
+        if self.headers:
+            _read(self.headers, request.headers, values, errors)
         if dependant.body_params:
             found, failed = await request_body_to_args(
                 body_fields=dependant.body_params, received_body=body, embed_body_fields=False
@@ -105,13 +158,16 @@ def _plan(dependant: Dependant, *, top: bool) -> _Plan | None:
         or dependant.websocket_param_name
     ):
         return None
+    path, headers = _params(dependant.path_params), _params(dependant.header_params)
+    if path is None or headers is None:
+        return None
     steps = []
     for sub in dependant.dependencies:
         plan = _plan(sub, top=False)
         if plan is None or sub.call is None or not _is_async(sub.call) or sub.scope:
             return None
         steps.append((sub.name, sub.call, plan, sub.use_cache))
-    return _Plan(tuple(steps), dependant)
+    return _Plan(tuple(steps), dependant, path, headers)
 
 
 class PlannedRoute(APIRoute):

@@ -69,7 +69,7 @@ def build(route_class: type[APIRoute]) -> FastAPI:
         return {"text": note.text}
 
     @router.delete("/notes/{id}", status_code=204)
-    async def delete_note(id: int) -> None:
+    async def delete_note(id: int, x_tenant: Annotated[int, Header()]) -> None:
         return None
 
     @router.get("/cleanup")
@@ -94,7 +94,9 @@ REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("PUT", "/notes/1", {"x-caller": "ada", "content-type": "text/plain"}, b"hi"),
     ("PUT", "/notes/1", {}, b'{"text": "hi"}'),  # the dependency refuses
     ("PUT", "/notes/1", {"x-caller": "ada"}, b'{"text": "' + b"x" * 100 + b'"}'),  # over 64
-    ("DELETE", "/notes/1", {"x-caller": "ada"}, None),
+    ("DELETE", "/notes/1", {"x-caller": "ada", "x-tenant": "7"}, None),
+    ("DELETE", "/notes/1", {"x-caller": "ada"}, None),  # a required header missing
+    ("DELETE", "/notes/1", {"x-caller": "ada", "x-tenant": "seven"}, None),
     ("GET", "/cleanup", {"x-caller": "ada"}, None),
 ]
 
