@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.planned_route import PlannedRoute
 from app.core.http_errors import http_error, validation_error
+from app.core.security import Caller, current_caller
 
 
 class Note(BaseModel):
@@ -21,22 +22,22 @@ class Note(BaseModel):
     stars: int = 0
 
 
-class Caller(BaseModel):
+class Visitor(BaseModel):
     name: str
 
 
 calls: list[str] = []
 
 
-async def caller(request: Request) -> Caller:
+async def caller(request: Request) -> Visitor:
     calls.append("caller")
     name = request.headers.get("x-caller")
     if not name:
         raise HTTPException(401, "who are you?")
-    return Caller(name=name)
+    return Visitor(name=name)
 
 
-async def needs_caller(who: Annotated[Caller, Depends(caller)]) -> str:
+async def needs_caller(who: Annotated[Visitor, Depends(caller)]) -> str:
     return who.name.upper()
 
 
@@ -57,7 +58,7 @@ def build(route_class: type[APIRoute]) -> FastAPI:
         id: Annotated[int, Path(ge=1)],
         note: Note,
         response: Response,
-        who: Annotated[Caller, Depends(caller)],
+        who: Annotated[Visitor, Depends(caller)],
         shout: Annotated[str, Depends(needs_caller)],
         if_match: Annotated[str | None, Header()] = None,
     ) -> Any:
@@ -132,3 +133,16 @@ def test_only_routes_it_can_plan_leave_fastapi_s_handler() -> None:
         "/notes/{id} DELETE": True,
         "/cleanup GET": False,  # a dependency with yield needs FastAPI's exit stacks
     }
+
+
+async def test_an_app_s_dependency_overrides_reach_the_resource_routes(
+    app: FastAPI, anonymous: AsyncClient
+) -> None:
+    assert (await anonymous.get("/users/")).status_code == 401
+    app.dependency_overrides[current_caller] = lambda: Caller("tests", {})
+    try:
+        response = await anonymous.get("/users/", params={"limit": 1})
+    finally:
+        app.dependency_overrides.clear()
+    assert response.status_code == 200
+    assert (await anonymous.get("/users/")).status_code == 401
