@@ -191,7 +191,9 @@ class PlannedRoute(APIRoute):
             and not self.response_model_exclude_none
         )
         if plan is not None and self.planned:
-            self.app = wrap_app_with_body_limit(self._asgi(plan), self.max_body_size)
+            # A route that reads no body needs no limit on it.
+            limit = self.max_body_size if self.body_field is not None else None
+            self.app = wrap_app_with_body_limit(self._asgi(plan), limit)
 
     def _asgi(self, plan: _Plan) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         endpoint = self.endpoint
@@ -222,8 +224,11 @@ class PlannedRoute(APIRoute):
                     answer.headers.raw.extend(sub_response.headers.raw)
                 await answer(scope, receive, send)
 
-            # The app's exception handlers answer here, inside the route's body limit.
-            await wrap_app_handling_exceptions(respond, request)(scope, receive, send)
+            if reads_body:
+                # The app's exception handlers answer here, inside the body limit.
+                await wrap_app_handling_exceptions(respond, request)(scope, receive, send)
+            else:
+                await respond(scope, receive, send)
 
         return handle
 
