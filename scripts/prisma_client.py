@@ -83,7 +83,7 @@ def npm_ci(project: Path) -> None:
     if stamp.is_file() and stamp.read_text() == _lockfile_digest(project):
         return
     print(f"installing the npm packages of {project.name} (npm ci, once)", file=sys.stderr)
-    done = _run(project, [node_tool("npm"), "ci", "--no-audit", "--no-fund"])
+    done = _run(project, [node_tool("npm"), "ci", "--no-audit", "--no-fund", "--prefer-offline"])
     if done.returncode != 0:
         raise NodeUnavailable(f"npm ci in {project.name} failed:\n{done.stderr.strip()}")
     stamp.write_text(_lockfile_digest(project))

@@ -163,7 +163,15 @@ def _ensure_parser_installed() -> None:
         return
     print("installing Prisma's schema parser (npm ci, once)", file=sys.stderr)
     done = subprocess.run(  # noqa: S603  (fixed command, no user input)
-        [_tool("npm"), "ci", "--prefix", str(DMMF_DIR), "--no-audit", "--no-fund"],
+        [
+            _tool("npm"),
+            "ci",
+            "--prefix",
+            str(DMMF_DIR),
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -69,7 +69,7 @@ def typescript_project() -> Iterator[Path]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = INSTALLED_STAMP.read_text() if INSTALLED_STAMP.is_file() else ""
         if stamp != _lockfile_digest():
-            _succeeds(_tool("npm"), "ci", "--no-audit", "--no-fund")
+            _succeeds(_tool("npm"), "ci", "--no-audit", "--no-fund", "--prefer-offline")
             INSTALLED_STAMP.write_text(_lockfile_digest())
         _succeeds(_tool("npm"), "run", "generate")
         yield PROJECT
