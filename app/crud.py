@@ -255,20 +255,32 @@ class Link:
 
 
 @asynccontextmanager
-async def _connected(database: Database, model: Model, operation: Operation) -> AsyncIterator[Link]:
-    """A pooled connection for one call (see the module docstring), with database errors
-    translated into the service's. Checked out from the pool as it is: SQLAlchemy's
-    Connection around it would cost more CPU than the statement."""
+async def _checked_out(database: Database) -> AsyncIterator[Link]:
+    """A connection from the pool as it is, back in the pool afterwards: SQLAlchemy's
+    Connection around it would cost more CPU than a statement."""
     try:
         pooled = await database.engine.raw_connection()
-        try:
+    except database.engine.dialect.loaded_dbapi.Error as exc:
+        # A connection that could not be opened: the dialect's wrapper of the driver's
+        # error, which is what CRUD translates (SQLAlchemy's Connection would wrap it too).
+        raise (exc.__cause__ or exc) from None
 
-            async def discard(exc: BaseException) -> None:
-                await greenlet_spawn(pooled.invalidate, exc if isinstance(exc, Exception) else None)
+    async def discard(exc: BaseException) -> None:
+        await greenlet_spawn(pooled.invalidate, exc if isinstance(exc, Exception) else None)
 
-            yield Link(typing.cast("asyncpg.Connection", pooled.driver_connection), discard)
-        finally:
-            await greenlet_spawn(pooled.close)  # back to the pool (or closed, if discarded)
+    try:
+        yield Link(typing.cast("asyncpg.Connection", pooled.driver_connection), discard)
+    finally:
+        await greenlet_spawn(pooled.close)  # back to the pool (or closed, if discarded)
+
+
+@asynccontextmanager
+async def _connected(database: Database, model: Model, operation: Operation) -> AsyncIterator[Link]:
+    """A pooled connection for one call (see the module docstring), with database errors
+    translated into the service's."""
+    try:
+        async with _checked_out(database) as link:
+            yield link
     except DATABASE_ERRORS as exc:
         error = from_db_error(exc, model, operation)
         if error is None:
@@ -395,15 +407,8 @@ async def transaction(database: Database) -> AsyncIterator[Transaction]:
     Calls outside a transaction stay one statement each, with no BEGIN/COMMIT round trips.
     """
     try:
-        async with database.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = typing.cast("asyncpg.Connection", raw.driver_connection)
-
-            async def discard(exc: BaseException) -> None:
-                await connection.invalidate(exc if isinstance(exc, Exception) else None)
-
-            async with driver.transaction():
-                yield Transaction(replace(database, pgbouncer=False), Link(driver, discard))
+        async with _checked_out(database) as link, link.driver.transaction():
+            yield Transaction(replace(database, pgbouncer=False), link)
     except DATABASE_ERRORS as exc:  # at BEGIN or COMMIT; statements translate their own
         if is_unavailable(exc):
             raise DatabaseUnavailable(unavailable_detail(exc)) from exc
